@@ -1,0 +1,139 @@
+// What a service implementation sees: a Context per request and a table of handlers, one per
+// operation. Handlers are functions of (Context, input) and never touch HTTP (STYLE habit 2).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "aws/model.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/http.h"
+#include "core/json.h"
+
+namespace stratus::store {
+class Store;
+}
+
+namespace stratus::aws {
+
+// Who made the request, from the access key.
+struct Principal {
+  std::string account;
+  std::string arn;      // arn:aws:iam::ACCOUNT:root, arn:aws:sts::ACCOUNT:assumed-role/R/S
+  std::string user_id;  // ACCOUNT (root), AROA...:SESSION, ACCOUNT:NAME (federated)
+  std::string access_key;
+};
+
+// Credentials that Stratus issued itself (STS), as the authenticator needs them.
+struct IssuedCredential {
+  std::string secret;
+  std::string session_token;
+  int64_t expires_ms = 0;
+  Principal principal;
+};
+
+class CredentialResolver {
+ public:
+  virtual ~CredentialResolver() = default;
+  virtual std::optional<IssuedCredential> Lookup(std::string_view access_key) const = 0;
+};
+
+// Process-wide things a service may use, handed over at start-up.
+struct ServiceEnv {
+  const Clock& clock;
+  Scheduler& scheduler;
+  store::Store& store;
+  std::string default_account;
+};
+
+struct Context {
+  std::string request_id;
+  std::string account;
+  std::string region;
+  Principal principal;
+  const Clock& clock;
+  Scheduler& scheduler;
+  store::Store& store;
+  const HttpRequest& http;
+  const Service& model;
+  const Operation& op;
+  Protocol protocol;
+  // The response waits until every store write up to this sequence is durable.
+  uint64_t durable_seq = 0;
+
+  void Persisted(uint64_t seq) {
+    if (seq > durable_seq) durable_seq = seq;
+  }
+  // An error named after one of the service's modelled error shapes, with the status and
+  // query code the model gives it.
+  AwsError ModelError(std::string_view shape, std::string message) const;
+  // The host the client addressed (Host header), for URLs in responses.
+  std::string_view Host() const { return http.headers.Get("Host"); }
+};
+
+using Completion = std::function<void(Result<json::value>)>;
+using SyncHandler = std::function<Result<json::value>(Context&, const json::object&)>;
+// For operations that answer later (long polls): call done exactly once, from any thread.
+using AsyncHandler = std::function<void(Context&, const json::object&, Completion done)>;
+
+class ServiceHandler {
+ public:
+  explicit ServiceHandler(std::string model_id) : id_(std::move(model_id)) {}
+  virtual ~ServiceHandler() = default;
+
+  const std::string& id() const { return id_; }
+  // Loads durable state; called once before serving.
+  virtual void Start(ServiceEnv& env) {}
+  // Drops every resource of every account and region (memory and store).
+  virtual void Reset() = 0;
+
+  struct Entry {
+    SyncHandler sync;
+    AsyncHandler async;
+  };
+  const Entry* Find(std::string_view op) const {
+    auto it = handlers_.find(std::string(op));
+    return it == handlers_.end() ? nullptr : &it->second;
+  }
+  std::vector<std::string> Implemented() const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : handlers_) out.push_back(k);
+    return out;
+  }
+
+ protected:
+  void On(std::string op, SyncHandler h) { handlers_[std::move(op)].sync = std::move(h); }
+  void OnAsync(std::string op, AsyncHandler h) { handlers_[std::move(op)].async = std::move(h); }
+
+ private:
+  std::string id_;
+  std::unordered_map<std::string, Entry> handlers_;
+};
+
+AwsError ModelErrorFor(const Service& svc, std::string_view shape, std::string message);
+
+}  // namespace stratus::aws
+
+namespace stratus::aws {
+
+// The service implementations linked into the binary.
+class ServiceRegistry {
+ public:
+  void Add(std::unique_ptr<ServiceHandler> s) { services_.push_back(std::move(s)); }
+  ServiceHandler* Find(std::string_view id) const {
+    for (const auto& s : services_)
+      if (s->id() == id) return s.get();
+    return nullptr;
+  }
+  const std::vector<std::unique_ptr<ServiceHandler>>& all() const { return services_; }
+
+ private:
+  std::vector<std::unique_ptr<ServiceHandler>> services_;
+};
+
+}  // namespace stratus::aws

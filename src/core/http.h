@@ -1,0 +1,55 @@
+// Plain HTTP message types shared by net/ and aws/. They carry no Beast or Asio types so the
+// rest of the code base stays light to compile.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace stratus {
+
+bool IEquals(std::string_view a, std::string_view b);
+
+class Headers {
+ public:
+  // First value of a header, case-insensitively; empty when absent.
+  std::string_view Get(std::string_view name) const;
+  bool Has(std::string_view name) const;
+  void Set(std::string_view name, std::string_view value);
+  void Add(std::string_view name, std::string_view value);
+  void Remove(std::string_view name);
+  const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // raw request target: path and query, still percent-encoded
+  Headers headers;
+  std::string body;    // decoded: de-chunked, aws-chunked and gzip removed
+  std::string remote;  // peer address
+  // Hex SHA-256 of the body as it came on the wire, set when a Content-Encoding was undone
+  // (SigV4 signs the encoded bytes).
+  std::string raw_body_sha256;
+
+  std::string_view Path() const;   // raw path, before '?'
+  std::string_view Query() const;  // raw query, after '?', without it
+  // Decoded query parameters in order of appearance.
+  std::vector<std::pair<std::string, std::string>> QueryParams() const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  Headers headers;
+  std::string body;
+};
+
+using Responder = std::function<void(HttpResponse)>;
+// Handles one request; calls the responder exactly once, possibly later and on another thread.
+using HttpHandler = std::function<void(HttpRequest&&, Responder)>;
+
+}  // namespace stratus

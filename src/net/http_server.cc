@@ -1,0 +1,348 @@
+#include "net/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <ranges>
+#include <thread>
+#include <unordered_map>
+
+#include "core/encoding.h"
+#include "core/log.h"
+#include "net/body.h"
+
+namespace stratus::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+class AsioScheduler final : public Scheduler {
+ public:
+  AsioScheduler(asio::io_context& ioc, const Clock& clock) : ioc_(ioc), clock_(clock) {}
+
+  TaskId ScheduleAt(int64_t at_ms, std::function<void()> fn) override {
+    auto timer = std::make_shared<asio::steady_timer>(ioc_);
+    int64_t delay = std::max<int64_t>(0, at_ms - clock_.NowMillis());
+    timer->expires_after(std::chrono::milliseconds(delay));
+    TaskId id;
+    {
+      std::lock_guard lock(mu_);
+      id = ++next_;
+      timers_[id] = timer;
+    }
+    timer->async_wait([this, id, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+      {
+        std::lock_guard lock(mu_);
+        if (timers_.erase(id) == 0 || ec) return;
+      }
+      fn();
+    });
+    return id;
+  }
+
+  bool Cancel(TaskId id) override {
+    std::shared_ptr<asio::steady_timer> t;
+    {
+      std::lock_guard lock(mu_);
+      auto it = timers_.find(id);
+      if (it == timers_.end()) return false;
+      t = it->second;
+      timers_.erase(it);
+    }
+    t->cancel();
+    return true;
+  }
+
+  void Post(std::function<void()> fn) override { asio::post(ioc_, std::move(fn)); }
+
+ private:
+  asio::io_context& ioc_;
+  const Clock& clock_;
+  std::mutex mu_;
+  TaskId next_ = 0;
+  std::unordered_map<TaskId, std::shared_ptr<asio::steady_timer>> timers_;
+};
+
+// Beast's parser only knows one of its own errors for bodies that are too large.
+bool IsBodyLimit(const boost::system::error_code& ec) { return ec == bhttp::error::body_limit; }
+
+HttpResponse TooLarge(const bhttp::request_parser<bhttp::string_body>& parser, uint64_t limit) {
+  HttpResponse r;
+  r.status = 413;
+  auto ct = parser.get()[bhttp::field::content_type];
+  std::string msg = "Request size exceeds the limit of " + std::to_string(limit) + " bytes";
+  if (ct.find("x-www-form-urlencoded") != beast::string_view::npos ||
+      ct.find("xml") != beast::string_view::npos) {
+    r.headers.Set("Content-Type", "text/xml");
+    r.body = "<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code><Message>" +
+             msg + "</Message></Error></ErrorResponse>";
+  } else {
+    r.headers.Set("Content-Type", "application/json");
+    r.body = "{\"__type\":\"RequestEntityTooLarge\",\"message\":\"" + msg + "\"}";
+  }
+  return r;
+}
+
+HttpResponse BadBody(std::string_view what) {
+  HttpResponse r;
+  r.status = 400;
+  r.headers.Set("Content-Type", "application/json");
+  r.body = "{\"__type\":\"SerializationException\",\"message\":\"" + std::string(what) + "\"}";
+  return r;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  const Clock& clock;
+  HttpHandler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  AsioScheduler scheduler{ioc, clock};
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+  std::function<void()> on_stop;
+
+  Impl(ServerOptions o, const Clock& c, HttpHandler h)
+      : options(std::move(o)), clock(c), handler(std::move(h)) {}
+
+  asio::awaitable<void> Accept() {
+    while (!stopping) {
+      auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc), kNoThrow);
+      if (ec) {
+        if (stopping || ec == asio::error::operation_aborted) break;
+        continue;
+      }
+      sock.set_option(tcp::no_delay(true));
+      auto ex = sock.get_executor();
+      asio::co_spawn(ex, Session(std::move(sock)), asio::detached);
+    }
+  }
+
+  static HttpRequest ToRequest(bhttp::request<bhttp::string_body>&& msg, const tcp::socket& s) {
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (const auto& f : msg) req.headers.Add(f.name_string(), f.value());
+    req.body = std::move(msg.body());
+    boost::system::error_code ec;
+    auto ep = s.remote_endpoint(ec);
+    if (!ec) req.remote = ep.address().to_string();
+    return req;
+  }
+
+  // Removes aws-chunked framing and gzip; returns an error response when malformed.
+  std::optional<HttpResponse> DecodeBody(HttpRequest& req) {
+    std::string_view enc = req.headers.Get("Content-Encoding");
+    std::string_view sha = req.headers.Get("x-amz-content-sha256");
+    bool aws_chunked = enc.find("aws-chunked") != std::string_view::npos ||
+                       sha.starts_with("STREAMING-");
+    if (aws_chunked) {
+      auto decoded = DecodeAwsChunked(req.body);
+      if (!decoded) return BadBody("Malformed aws-chunked request body");
+      req.body = std::move(*decoded);
+    }
+    if (enc.find("gzip") != std::string_view::npos || enc.find("deflate") != std::string_view::npos) {
+      req.raw_body_sha256 = Sha256Hex(req.body);
+      auto inflated = Inflate(req.body, options.max_request_bytes);
+      if (!inflated) return BadBody("Could not decompress the request body");
+      req.body = std::move(*inflated);
+    }
+    if (aws_chunked || !enc.empty()) {
+      // Remove the encodings we undid, keep any others the service may care about.
+      std::string rest;
+      for (auto part : std::string_view(enc) | std::views::split(',')) {
+        std::string_view p(part.begin(), part.end());
+        while (!p.empty() && p.front() == ' ') p.remove_prefix(1);
+        if (p.empty() || p == "aws-chunked" || p == "gzip" || p == "deflate") continue;
+        if (!rest.empty()) rest += ",";
+        rest += p;
+      }
+      if (rest.empty()) req.headers.Remove("Content-Encoding");
+      else req.headers.Set("Content-Encoding", rest);
+    }
+    return std::nullopt;
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    auto ex = co_await asio::this_coro::executor;
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(options.max_request_bytes);
+      parser.header_limit(64 * 1024);
+      stream.expires_after(std::chrono::seconds(300));
+      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
+      if (ec) break;
+      bool keep_alive = parser.get().keep_alive();
+      if (auto it = parser.get().find(bhttp::field::expect);
+          it != parser.get().end() && beast::iequals(it->value(), "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+        auto [wec, wn] = co_await bhttp::async_write(stream, cont, kNoThrow);
+        if (wec) break;
+      }
+      std::optional<HttpResponse> early;
+      if (auto cl = parser.content_length(); cl && *cl > options.max_request_bytes) {
+        early = TooLarge(parser, options.max_request_bytes);
+        keep_alive = false;
+      } else {
+        auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+        if (rec) {
+          if (!IsBodyLimit(rec)) break;
+          early = TooLarge(parser, options.max_request_bytes);
+          keep_alive = false;
+        }
+      }
+      stream.expires_never();
+      HttpResponse response;
+      unsigned version = parser.get().version();
+      bool head = parser.get().method() == bhttp::verb::head;
+      if (early) {
+        response = std::move(*early);
+      } else {
+        HttpRequest req = ToRequest(parser.release(), stream.socket());
+        if (auto bad = DecodeBody(req)) {
+          response = std::move(*bad);
+        } else {
+          response = co_await Dispatch(std::move(req), ex);
+        }
+      }
+      bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+      for (const auto& [k, v] : response.headers.all()) out.insert(k, v);
+      out.keep_alive(keep_alive);
+      size_t body_size = response.body.size();
+      out.body() = std::move(response.body);
+      if (head) {
+        // HEAD: keep the Content-Length of the would-be body, send none.
+        out.content_length(body_size);
+        bhttp::response_serializer<bhttp::string_body> sr{out};
+        sr.split(true);
+        auto [wec, wn] = co_await bhttp::async_write_header(stream, sr, kNoThrow);
+        if (wec) break;
+      } else {
+        out.prepare_payload();
+        auto [wec, wn] = co_await bhttp::async_write(stream, out, kNoThrow);
+        if (wec) break;
+      }
+      if (!keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  template <typename Executor>
+  asio::awaitable<HttpResponse> Dispatch(HttpRequest req, Executor ex) {
+    struct Pending {
+      explicit Pending(Executor e) : timer(e) {}
+      asio::steady_timer timer;
+      bool done = false;
+      HttpResponse response;
+    };
+    auto pending = std::make_shared<Pending>(ex);
+    pending->timer.expires_at(asio::steady_timer::time_point::max());
+    ++in_flight;
+    try {
+      handler(std::move(req), [pending, ex](HttpResponse r) {
+        asio::post(ex, [pending, r = std::move(r)]() mutable {
+          pending->response = std::move(r);
+          pending->done = true;
+          pending->timer.cancel();
+        });
+      });
+    } catch (const std::exception& e) {
+      log::Error(std::string("handler threw: ") + e.what());
+      pending->done = true;
+      pending->response = BadBody("internal error");
+      pending->response.status = 500;
+    }
+    while (!pending->done) co_await pending->timer.async_wait(kNoThrow);
+    --in_flight;
+    co_return std::move(pending->response);
+  }
+
+  void BeginStop() {
+    if (stopping.exchange(true)) return;
+    asio::post(ioc, [this] {
+      boost::system::error_code ec;
+      acceptor.close(ec);
+      signals.cancel(ec);
+      WaitDrained(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    });
+  }
+
+  void WaitDrained(std::chrono::steady_clock::time_point deadline) {
+    if (in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      ioc.stop();
+      return;
+    }
+    auto t = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(10));
+    t->async_wait([this, t, deadline](auto) { WaitDrained(deadline); });
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, const Clock& clock, HttpHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), clock, std::move(handler))) {}
+
+HttpServer::~HttpServer() = default;
+
+std::string HttpServer::Listen() {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    // A host name such as "localhost": resolve it.
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(impl_->options.host, "", ec);
+    if (ec || results.empty()) return "cannot resolve host " + impl_->options.host;
+    addr = results.begin()->endpoint().address();
+  }
+  tcp::endpoint ep(addr, impl_->options.port);
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (ec) return ec.message();
+  acc.set_option(asio::socket_base::reuse_address(true), ec);
+  acc.bind(ep, ec);
+  if (ec) return "cannot bind " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
+                 ": " + ec.message();
+  acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec.message();
+  return {};
+}
+
+uint16_t HttpServer::port() const {
+  boost::system::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void HttpServer::Run(std::function<void()> on_stop) {
+  auto& impl = *impl_;
+  impl.signals.async_wait([&impl](const boost::system::error_code& ec, int) {
+    if (!ec) impl.BeginStop();
+  });
+  asio::co_spawn(impl.acceptor.get_executor(), impl.Accept(), asio::detached);
+  int n = impl.options.threads > 0 ? impl.options.threads
+                                   : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : threads) t.join();
+  if (on_stop) on_stop();
+}
+
+void HttpServer::Stop() { impl_->BeginStop(); }
+
+Scheduler& HttpServer::scheduler() { return impl_->scheduler; }
+
+}  // namespace stratus::net

@@ -1,0 +1,11 @@
+#include "services/registry.h"
+
+#include "services/sts/sts_service.h"
+
+namespace stratus::services {
+
+void RegisterAll(aws::ServiceRegistry& registry, const aws::CredentialResolver** credentials) {
+  registry.Add(sts::MakeStsService(credentials));
+}
+
+}  // namespace stratus::services
