@@ -62,78 +62,69 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return out;
 }
 
-// Matches a REST request against the operations' URI templates. More literal segments and
-// more required query keys win.
+// More literal segments and more required query keys win.
 const Operation* MatchRest(const Service& svc, const HttpRequest& req,
                            std::vector<std::pair<std::string, std::string>>& labels) {
-  std::vector<std::string> segs = SplitPath(req.Path());
-  auto params = req.QueryParams();
   const Operation* best = nullptr;
   int best_score = -1;
-  std::vector<std::pair<std::string, std::string>> best_labels;
   for (const auto& [name, op] : svc.operations) {
-    if (op.method != req.method) continue;
     std::vector<std::pair<std::string, std::string>> got;
-    int score = 0;
-    bool ok = true;
-    size_t i = 0;
-    for (size_t t = 0; t < op.path_segments.size() && ok; ++t) {
-      const std::string& tmpl = op.path_segments[t];
-      if (tmpl.size() > 2 && tmpl.front() == '{' && tmpl.back() == '}') {
-        std::string label = tmpl.substr(1, tmpl.size() - 2);
-        if (label.back() == '+') {
-          label.pop_back();
-          std::string rest;
-          for (size_t k = i; k < segs.size(); ++k) {
-            if (k > i) rest += '/';
-            rest += segs[k];
-          }
-          i = segs.size();
-          got.emplace_back(label, UriDecode(rest));
-          break;
-        }
-        if (i >= segs.size() || segs[i].empty()) {
-          ok = false;
-          break;
-        }
-        got.emplace_back(label, UriDecode(segs[i]));
-        ++i;
-      } else {
-        // A literal segment may also hold a label in part, e.g. "{Bucket}?uploads" does not
-        // occur in paths; treat as literal text.
-        if (i >= segs.size() || UriDecode(segs[i]) != tmpl) {
-          // "/" (one empty template segment) matches the bare root.
-          ok = false;
-          break;
-        }
-        if (!tmpl.empty()) score += 10;
-        ++i;
-      }
-    }
-    if (!ok) continue;
-    if (i < segs.size() && !(i + 1 == segs.size() && segs[i].empty())) continue;
-    for (const auto& [k, v] : op.uri_query) {
-      bool found = false;
-      for (const auto& [pk, pv] : params)
-        if (pk == k && (v.empty() || pv == v)) found = true;
-      if (!found) {
-        ok = false;
-        break;
-      }
-      score += 5;
-    }
-    if (!ok) continue;
+    int score = MatchRestOperation(op, req, got);
     if (score > best_score) {
       best = &op;
       best_score = score;
-      best_labels = std::move(got);
+      labels = std::move(got);
     }
   }
-  labels = std::move(best_labels);
   return best;
 }
 
 }  // namespace
+
+int MatchRestOperation(const Operation& op, const HttpRequest& req,
+                       std::vector<std::pair<std::string, std::string>>& got) {
+  if (op.method != req.method) return -1;
+  std::vector<std::string> segs = SplitPath(req.Path());
+  int score = 0;
+  size_t i = 0;
+  for (size_t t = 0; t < op.path_segments.size(); ++t) {
+    const std::string& tmpl = op.path_segments[t];
+    if (tmpl.size() > 2 && tmpl.front() == '{' && tmpl.back() == '}') {
+      std::string label = tmpl.substr(1, tmpl.size() - 2);
+      if (label.back() == '+') {
+        label.pop_back();
+        std::string rest;
+        for (size_t k = i; k < segs.size(); ++k) {
+          if (k > i) rest += '/';
+          rest += segs[k];
+        }
+        i = segs.size();
+        got.emplace_back(label, UriDecode(rest));
+        break;
+      }
+      if (i >= segs.size() || segs[i].empty()) return -1;
+      got.emplace_back(label, UriDecode(segs[i]));
+      ++i;
+    } else {
+      if (i >= segs.size() || UriDecode(segs[i]) != tmpl) return -1;
+      if (!tmpl.empty()) score += 10;
+      ++i;
+    }
+  }
+  // Trailing request segments are allowed only as one empty segment ("/a/" against "/a").
+  if (i < segs.size() && !(i + 1 == segs.size() && segs[i].empty())) return -1;
+  if (!op.uri_query.empty()) {
+    auto params = req.QueryParams();
+    for (const auto& [k, v] : op.uri_query) {
+      bool found = false;
+      for (const auto& [pk, pv] : params)
+        if (pk == k && (v.empty() || pv == v)) found = true;
+      if (!found) return -1;
+      score += 5;
+    }
+  }
+  return score;
+}
 
 std::vector<std::string_view> ServicesForSigningName(std::string_view name) {
   std::vector<std::string_view> out;

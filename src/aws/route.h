@@ -27,6 +27,11 @@ struct Route {
 // operation. A request whose service cannot be told answers with the returned error.
 Result<Route> RouteRequest(const HttpRequest& req, const SigV4* sig);
 
+// Matches a REST request against one operation's URI template. Returns a score (higher is
+// more specific) or -1, and fills the decoded URI labels.
+int MatchRestOperation(const Operation& op, const HttpRequest& req,
+                       std::vector<std::pair<std::string, std::string>>& labels);
+
 // The service ids of the compiled models that sign with this name (e.g. "monitoring" ->
 // cloudwatch; "dynamodb" -> dynamodb, dynamodbstreams).
 std::vector<std::string_view> ServicesForSigningName(std::string_view name);

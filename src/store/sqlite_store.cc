@@ -98,7 +98,7 @@ class SqliteStore final : public Store {
   void Flush() override {
     std::unique_lock lock(mu_);
     uint64_t target = next_seq_;
-    durable_cv_.wait(lock, [&] { return durable_ >= target || failed_; });
+    durable_cv_.wait(lock, [&] { return acked_ >= target || failed_; });
   }
 
  private:
@@ -147,8 +147,12 @@ class SqliteStore final : public Store {
           waiters_.erase(waiters_.begin());
         }
       }
-      durable_cv_.notify_all();
       for (auto& fn : ready) fn();
+      {
+        std::lock_guard lock(mu_);
+        acked_ = last;
+      }
+      durable_cv_.notify_all();
     }
   }
 
@@ -189,6 +193,7 @@ class SqliteStore final : public Store {
   std::multimap<uint64_t, std::function<void()>> waiters_;
   uint64_t next_seq_ = 0;
   uint64_t durable_ = 0;
+  uint64_t acked_ = 0;  // durable and its WhenDurable callbacks have run
   bool stop_ = false;
   bool failed_ = false;
   std::thread writer_;

@@ -63,10 +63,7 @@ Result<json::value> JsonToCanonical(const Shape& shape, const json::value& v, Ts
       if (!v.is_object()) return Fail(TypeError(shape, v));
       json::object out;
       for (const auto& [k, e] : v.get_object()) {
-        if (e.is_null()) {
-          out.emplace(k, nullptr);
-          continue;
-        }
+        if (e.is_null()) continue;  // dense maps skip null values
         auto r = JsonToCanonical(*shape.value.shape, e, shape.value.ts_format);
         if (!r) return r;
         out.emplace(k, std::move(*r));
@@ -116,7 +113,9 @@ json::value CanonicalToJson(const Shape& shape, const json::value& v, TsFormat f
       json::object out;
       const auto& in = v.get_object();
       for (const auto& m : shape.members) {
-        if (m.location != Location::Body) continue;
+        if (m.location == Location::Header || m.location == Location::Headers ||
+            m.location == Location::StatusCode)
+          continue;
         auto it = in.find(m.name);
         if (it == in.end() || it->value().is_null()) continue;
         out.emplace(m.WireName(), CanonicalToJson(*m.shape, it->value(), m.ts_format));

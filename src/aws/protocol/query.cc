@@ -104,6 +104,7 @@ Result<json::value> Read(const MemberRef& ref, const Node& n) {
       return json::value(std::move(out));
     }
     case ShapeType::Map: {
+      if (n.has_value && n.value.empty() && n.children.empty()) return json::value(json::object());
       if (ref.flattened) return ReadMapEntries(shape, Indexed(n));
       const Node* holder = Child(n, "entry");
       if (!holder) return json::value(json::object());

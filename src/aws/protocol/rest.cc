@@ -18,29 +18,37 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Splits a header list value on commas; for timestamps in HTTP-date form, every second comma.
+// Splits a header list value on commas outside double quotes, unquoting quoted items; for
+// timestamps in HTTP-date form every second comma separates.
 std::vector<std::string> SplitHeaderList(const Shape& elem, std::string_view v) {
   std::vector<std::string> out;
+  if (Trim(v).empty()) return out;
   bool http_date = elem.type == ShapeType::Timestamp;
-  size_t start = 0;
+  std::string cur;
+  bool quoted = false, was_quoted = false;
   int commas = 0;
-  for (size_t i = 0; i <= v.size(); ++i) {
-    if (i == v.size() || v[i] == ',') {
-      if (i < v.size() && http_date && ++commas % 2 == 1) continue;
-      std::string_view part = Trim(v.substr(start, i - start));
-      if (part.size() >= 2 && part.front() == '"' && part.back() == '"') {
-        std::string unq;
-        for (size_t j = 1; j + 1 < part.size(); ++j) {
-          if (part[j] == '\\' && j + 2 < part.size()) ++j;
-          unq += part[j];
-        }
-        out.push_back(unq);
-      } else {
-        out.emplace_back(part);
-      }
-      start = i + 1;
+  auto flush = [&] {
+    std::string_view t = was_quoted ? std::string_view(cur) : Trim(cur);
+    out.emplace_back(t);
+    cur.clear();
+    was_quoted = false;
+  };
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    if (quoted) {
+      if (c == '\\' && i + 1 < v.size()) cur += v[++i];
+      else if (c == '"') quoted = false;
+      else cur += c;
+    } else if (c == '"' && Trim(cur).empty()) {
+      cur.clear();
+      quoted = was_quoted = true;
+    } else if (c == ',' && !(http_date && ++commas % 2 == 1)) {
+      flush();
+    } else if (!(was_quoted && !quoted)) {
+      cur += c;
     }
   }
+  flush();
   return out;
 }
 
@@ -56,11 +64,10 @@ Result<json::value> HeaderValue(const MemberRef& m, std::string_view raw) {
     return json::value(std::move(arr));
   }
   if (m.json_value) {
-    auto decoded = Base64Decode(raw);
-    boost::system::error_code ec;
-    auto v = json::parse(decoded ? *decoded : std::string(raw), ec);
-    if (ec) return Fail(SerializationError("Header " + std::string(m.WireName()) + " is not valid JSON"));
-    return v;
+    // The JSON text itself is the value, as jsonvalue members are in JSON bodies.
+    auto decoded = Base64Decode(Trim(raw));
+    if (!decoded) return Fail(SerializationError("Header " + std::string(m.WireName()) + " is not valid base64"));
+    return json::value(json::string(*decoded));
   }
   return ScalarFromText(s, Trim(raw), m.ts_format);
 }
@@ -86,13 +93,23 @@ std::string HeaderText(const MemberRef& m, const json::value& v) {
     }
     return out;
   }
-  if (m.json_value) return Base64Encode(json::serialize(v));
+  if (m.json_value) return Base64Encode(v.is_string() ? std::string(v.get_string()) : json::serialize(v));
   return ScalarToText(s, v, m.ts_format == TsFormat::Default ? TsFormat::Rfc822 : m.ts_format);
 }
 
 bool HasBodyMembers(const Shape& s) {
   for (const auto& m : s.members)
     if (m.location == Location::Body) return true;
+  return false;
+}
+
+// In responses only headers and the status code leave the body; members a shape binds to
+// the URI or query string (shared with inputs) are written in the body.
+bool HasOutputBodyMembers(const Shape& s) {
+  for (const auto& m : s.members)
+    if (m.location != Location::Header && m.location != Location::Headers &&
+        m.location != Location::StatusCode)
+      return true;
   return false;
 }
 
@@ -121,10 +138,6 @@ Result<json::value> DecodeRest(bool xml, const Service& svc, const Operation& op
   const HttpRequest& http = *req.http;
   std::vector<std::pair<std::string, std::string>> qparams;
   bool have_q = false;
-  std::vector<std::string> bound_query;
-  for (const auto& m : in.members)
-    if (m.location == Location::QueryString && m.shape->type != ShapeType::Map)
-      bound_query.emplace_back(m.WireName());
   for (const auto& m : in.members) {
     switch (m.location) {
       case Location::Uri: {
@@ -144,8 +157,13 @@ Result<json::value> DecodeRest(bool xml, const Service& svc, const Operation& op
         if (m.shape->type == ShapeType::Map) {
           json::object map;
           bool list_values = m.shape->value.shape->type == ShapeType::List;
+          // Parameters bound to other members stay out of the map.
           for (const auto& [k, v] : qparams) {
-            if (std::find(bound_query.begin(), bound_query.end(), k) != bound_query.end()) continue;
+            bool bound = false;
+            for (const auto& other : in.members)
+              bound |= other.location == Location::QueryString && other.shape->type != ShapeType::Map &&
+                       other.WireName() == k;
+            if (bound) continue;
             bool literal = false;
             for (const auto& [lk, lv] : op.uri_query) literal |= lk == k;
             if (literal) continue;
@@ -272,8 +290,8 @@ void EncodeRest(bool xml, const Service& svc, const Operation& op, const json::v
     }
     return;
   }
+  if (!HasOutputBodyMembers(os)) return;
   if (xml) {
-    if (!HasBodyMembers(os)) return;
     std::string_view root = !os.location_name.empty() ? std::string_view(os.location_name)
                                                       : std::string_view(os.name);
     MemberRef ref;

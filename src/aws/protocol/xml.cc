@@ -133,7 +133,9 @@ void WriteXmlStructureMembers(std::string& out, const Shape& shape, const json::
   const auto& obj = v.get_object();
   for (const auto& m : shape.members) {
     if (m.xml_attribute) continue;
-    if (skip_non_body && m.location != Location::Body) continue;
+    if (skip_non_body && (m.location == Location::Header || m.location == Location::Headers ||
+                          m.location == Location::StatusCode))
+      continue;
     auto* mv = Find(obj, m.name);
     if (!mv || mv->is_null()) continue;
     WriteXmlMember(out, m, XmlMemberName(m), *mv, skip_non_body);
