@@ -187,6 +187,7 @@ Result<const Operation*> AddOperation(Service& svc, const json::value& v) {
         if (const Shape* s = svc.FindShape(Str(e.get_object(), "shape"))) op.errors.push_back(s);
   }
   if (auto* ep = GetObject(o, "endpoint")) op.host_prefix = Str(*ep, "hostPrefix");
+  op.no_auth = Str(o, "authtype") == "none";
   ParseUri(op);
   auto [it, inserted] = svc.operations.insert_or_assign(op.name, std::move(op));
   return &it->second;

@@ -96,6 +96,7 @@ struct Operation {
   std::string input_xml_ns_uri;
   std::string host_prefix;
   std::vector<const Shape*> errors;
+  bool no_auth = false;  // "authtype": "none" (e.g. AssumeRoleWithWebIdentity): sent unsigned
 
   // request_uri parsed: path part split on '/', and literal query pairs ("?x-id=GetObject").
   std::vector<std::string> path_segments;

@@ -128,6 +128,11 @@ std::string ComputeSignature(const HttpRequest& req, const SigV4& sig, std::stri
     canonical += ':';
     // All values of the header, trimmed, sequential spaces folded, joined by ','.
     bool first = true;
+    if (name == "content-encoding" && !req.original_content_encoding.empty()) {
+      canonical += Trim(req.original_content_encoding);
+      canonical += '\n';
+      continue;
+    }
     for (const auto& [k, v] : req.headers.all()) {
       if (!IEquals(k, name)) continue;
       if (!first) canonical += ',';
@@ -155,7 +160,7 @@ std::string ComputeSignature(const HttpRequest& req, const SigV4& sig, std::stri
   std::string_view payload_header = req.headers.Get("x-amz-content-sha256");
   if (!payload_hash_override.empty()) canonical += payload_hash_override;
   else if (!payload_header.empty()) canonical += payload_header;
-  else if (sig.presigned) canonical += "UNSIGNED-PAYLOAD";
+  else if (sig.presigned && s3) canonical += "UNSIGNED-PAYLOAD";
   else if (!req.raw_body_sha256.empty()) canonical += req.raw_body_sha256;
   else canonical += Sha256Hex(req.body);
 

@@ -35,6 +35,8 @@ struct HttpRequest {
   // Hex SHA-256 of the body as it came on the wire, set when a Content-Encoding was undone
   // (SigV4 signs the encoded bytes).
   std::string raw_body_sha256;
+  // The Content-Encoding header as sent, when the server removed encodings it undid.
+  std::string original_content_encoding;
 
   std::string_view Path() const;   // raw path, before '?'
   std::string_view Query() const;  // raw query, after '?', without it

@@ -26,7 +26,8 @@ std::optional<std::string> DecodeAwsChunked(std::string_view body) {
   return out;
 }
 
-std::optional<std::string> Inflate(std::string_view data, size_t max_out) {
+std::optional<std::string> Inflate(std::string_view data, size_t max_out, bool* too_large) {
+  if (too_large) *too_large = false;
   z_stream zs{};
   // 15 + 32: detect gzip or zlib headers automatically.
   if (inflateInit2(&zs, 15 + 32) != Z_OK) return std::nullopt;
@@ -44,11 +45,14 @@ std::optional<std::string> Inflate(std::string_view data, size_t max_out) {
       return std::nullopt;
     }
     out.append(buf, sizeof buf - zs.avail_out);
-    if (out.size() > max_out || (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0)) {
-      if (rc != Z_STREAM_END) {
-        inflateEnd(&zs);
-        return std::nullopt;
-      }
+    if (out.size() > max_out) {
+      if (too_large) *too_large = true;
+      inflateEnd(&zs);
+      return std::nullopt;
+    }
+    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {  // truncated stream
+      inflateEnd(&zs);
+      return std::nullopt;
     }
   }
   inflateEnd(&zs);

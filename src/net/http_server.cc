@@ -14,6 +14,7 @@
 
 #include "core/encoding.h"
 #include "core/log.h"
+#include "core/timefmt.h"
 #include "net/body.h"
 
 namespace stratus::net {
@@ -75,13 +76,12 @@ class AsioScheduler final : public Scheduler {
 // Beast's parser only knows one of its own errors for bodies that are too large.
 bool IsBodyLimit(const boost::system::error_code& ec) { return ec == bhttp::error::body_limit; }
 
-HttpResponse TooLarge(const bhttp::request_parser<bhttp::string_body>& parser, uint64_t limit) {
+HttpResponse TooLarge(std::string_view ct, uint64_t limit) {
   HttpResponse r;
   r.status = 413;
-  auto ct = parser.get()[bhttp::field::content_type];
   std::string msg = "Request size exceeds the limit of " + std::to_string(limit) + " bytes";
-  if (ct.find("x-www-form-urlencoded") != beast::string_view::npos ||
-      ct.find("xml") != beast::string_view::npos) {
+  if (ct.find("x-www-form-urlencoded") != std::string_view::npos ||
+      ct.find("xml") != std::string_view::npos) {
     r.headers.Set("Content-Type", "text/xml");
     r.body = "<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code><Message>" +
              msg + "</Message></Error></ErrorResponse>";
@@ -155,11 +155,14 @@ struct HttpServer::Impl {
     }
     if (enc.find("gzip") != std::string_view::npos || enc.find("deflate") != std::string_view::npos) {
       req.raw_body_sha256 = Sha256Hex(req.body);
-      auto inflated = Inflate(req.body, options.max_request_bytes);
+      bool too_large = false;
+      auto inflated = Inflate(req.body, options.max_request_bytes, &too_large);
+      if (too_large) return TooLarge(req.headers.Get("Content-Type"), options.max_request_bytes);
       if (!inflated) return BadBody("Could not decompress the request body");
       req.body = std::move(*inflated);
     }
     if (aws_chunked || !enc.empty()) {
+      req.original_content_encoding = std::string(enc);
       // Remove the encodings we undid, keep any others the service may care about.
       std::string rest;
       for (auto part : std::string_view(enc) | std::views::split(',')) {
@@ -185,24 +188,33 @@ struct HttpServer::Impl {
       parser.header_limit(64 * 1024);
       stream.expires_after(std::chrono::seconds(300));
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
-      if (ec) break;
+      // Beast reports a Content-Length over the body limit while reading the header.
+      bool header_too_large = ec && IsBodyLimit(ec);
+      if (ec && !header_too_large) break;
       bool keep_alive = parser.get().keep_alive();
       if (auto it = parser.get().find(bhttp::field::expect);
-          it != parser.get().end() && beast::iequals(it->value(), "100-continue")) {
+          !header_too_large && it != parser.get().end() &&
+          beast::iequals(it->value(), "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
         auto [wec, wn] = co_await bhttp::async_write(stream, cont, kNoThrow);
         if (wec) break;
       }
       std::optional<HttpResponse> early;
-      if (auto cl = parser.content_length(); cl && *cl > options.max_request_bytes) {
-        early = TooLarge(parser, options.max_request_bytes);
+      bool drain = false;  // the client may still be sending a body we refused
+      if (auto cl = parser.content_length();
+          header_too_large || (cl && *cl > options.max_request_bytes)) {
+        early = TooLarge(std::string_view(parser.get()[bhttp::field::content_type]),
+                         options.max_request_bytes);
         keep_alive = false;
+        drain = true;
       } else {
         auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
         if (rec) {
           if (!IsBodyLimit(rec)) break;
-          early = TooLarge(parser, options.max_request_bytes);
+          early = TooLarge(std::string_view(parser.get()[bhttp::field::content_type]),
+                           options.max_request_bytes);
           keep_alive = false;
+          drain = true;
         }
       }
       stream.expires_never();
@@ -219,6 +231,9 @@ struct HttpServer::Impl {
           response = co_await Dispatch(std::move(req), ex);
         }
       }
+      // Responses the HTTP layer wrote itself carry the headers every response has.
+      if (!response.headers.Has("x-amzn-RequestId")) response.headers.Set("x-amzn-RequestId", NewUuid());
+      if (!response.headers.Has("Date")) response.headers.Set("Date", FormatHttpDate(clock.NowMillis()));
       bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
       for (const auto& [k, v] : response.headers.all()) out.insert(k, v);
       out.keep_alive(keep_alive);
@@ -235,6 +250,19 @@ struct HttpServer::Impl {
         out.prepare_payload();
         auto [wec, wn] = co_await bhttp::async_write(stream, out, kNoThrow);
         if (wec) break;
+      }
+      if (drain) {
+        // Lingering close: read what the client still sends so that closing the socket does
+        // not reset the connection before the client reads our 413.
+        boost::system::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(std::chrono::seconds(5));
+        std::vector<char> sink(64 * 1024);
+        for (;;) {
+          auto [dec, dn] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
+          if (dec) break;
+        }
+        co_return;
       }
       if (!keep_alive) break;
     }

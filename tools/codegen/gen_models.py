@@ -24,7 +24,7 @@ SERVICES = [
 
 # Keys that carry prose or client-side hints only.
 DROP = {"documentation", "documentationUrl", "examples", "deprecatedMessage", "deprecated",
-        "endpointdiscovery", "endpointoperation", "authtype", "auth", "httpChecksum",
+        "endpointdiscovery", "endpointoperation", "httpChecksum",
         "staticContextParams", "contextParam", "unsignedPayload", "requestcompression",
         "clientContextParams", "operationContextParams"}
 
@@ -58,7 +58,8 @@ def cpp_ident(sid):
 
 
 def emit_service(out_dir, sid, model):
-    text = json.dumps(model, separators=(",", ":"), sort_keys=True)
+    # Member order is kept: it is the order of elements on the wire.
+    text = json.dumps(model, separators=(",", ":"))
     ops = sorted(model["operations"].keys())
     ident = cpp_ident(sid)
     # Raw string literals have a length limit on some compilers; split into chunks.

@@ -86,6 +86,7 @@ class StsServiceImpl final : public aws::ServiceHandler, public aws::CredentialR
 
   void Start(aws::ServiceEnv& env) override {
     store_ = &env.store;
+    default_account_ = env.default_account;
     clock_ = &env.clock;
     std::unique_lock lock(mu_);
     env.store.Scan(kTable, [&](std::string_view, std::string_view key, std::string_view value) {
@@ -302,11 +303,12 @@ class StsServiceImpl final : public aws::ServiceHandler, public aws::CredentialR
   Result<json::value> GetAccessKeyInfo(Context& c, const json::object& in) {
     std::string_view key = GetString(in, "AccessKeyId").value_or("");
     std::string account;
+    // The account a key acts in: issued keys their principal's, 12-digit keys that account,
+    // any other the default account (as the authenticator resolves them).
     if (auto cred = Lookup(key)) account = cred->principal.account;
-    else if (auto a = AccountFromAccessKeyId(key)) account = *a;
     else if (key.size() == 12 && key.find_first_not_of("0123456789") == std::string_view::npos)
       account = key;
-    else account = c.principal.account;
+    else account = default_account_;
     json::object out;
     out["Account"] = account;
     return json::value(std::move(out));
@@ -317,6 +319,7 @@ class StsServiceImpl final : public aws::ServiceHandler, public aws::CredentialR
   store::Store* store_ = nullptr;
   const Clock* clock_ = nullptr;
   int issues_since_prune_ = 0;
+  std::string default_account_ = "000000000000";
 };
 
 }  // namespace
