@@ -91,23 +91,27 @@ bool Gateway::Enabled(std::string_view id) const {
 }
 
 void Gateway::Handle(HttpRequest&& req, Responder respond) {
-  auto ex = std::make_shared<Exchange>();
-  ex->req = std::move(req);
-  ex->respond = std::move(respond);
-  ex->request_id = NewUuid();
-  const HttpRequest& r = ex->req;
-
   if (builtin_) {
-    std::string_view path = r.Path();
+    std::string_view path = req.Path();
     if (path.starts_with("/_stratus/") || path.starts_with("/_localstack/") ||
         path.starts_with("/moto-api/")) {
       HttpResponse resp;
-      if (builtin_(r, resp)) {
-        Send(ex, std::move(resp));
+      if (builtin_(req, resp)) {
+        resp.headers.Set("x-amzn-RequestId", NewRequestId());
+        resp.headers.Set("Date", HttpDateNow(clock_.NowMillis()));
+        if (log::Enabled(log::Level::Info))
+          log::Info(std::string(resp.headers.Get("x-amzn-RequestId")) + " " + req.method + " " +
+                    std::string(path) + " status=" + std::to_string(resp.status));
+        respond(std::move(resp));
         return;
       }
     }
   }
+  auto ex = std::make_shared<Exchange>();
+  ex->req = std::move(req);
+  ex->respond = std::move(respond);
+  ex->request_id = NewRequestId();
+  const HttpRequest& r = ex->req;
 
   auto fail_early = [&](Protocol p, const AwsError& e) {
     HttpResponse resp;
@@ -291,7 +295,7 @@ void Gateway::Send(const std::shared_ptr<Exchange>& ex, HttpResponse response) {
     response.headers.Set("x-amz-request-id", ex->request_id);
     response.headers.Set("x-amz-id-2", Base64Encode(Sha256(ex->request_id)));
   }
-  response.headers.Set("Date", FormatHttpDate(clock_.NowMillis()));
+  response.headers.Set("Date", HttpDateNow(clock_.NowMillis()));
   if (log::Enabled(log::Level::Info)) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - ex->start).count();

@@ -149,6 +149,35 @@ std::string RandomString(size_t n, std::string_view alphabet) {
   return out;
 }
 
+std::string NewRequestId() {
+  // splitmix64 over a per-thread seed.
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    std::string b = RandomBytes(8);
+    for (char c : b) seed = (seed << 8) | static_cast<unsigned char>(c);
+    return seed;
+  }();
+  auto next = [] {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  uint64_t hi = next(), lo = next();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x4000ULL;
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[37];
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  int pos = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) buf[pos++] = '-';
+    uint8_t byte = static_cast<uint8_t>(i < 8 ? hi >> (56 - 8 * i) : lo >> (56 - 8 * (i - 8)));
+    buf[pos++] = kHexDigits[byte >> 4];
+    buf[pos++] = kHexDigits[byte & 15];
+  }
+  return std::string(buf, 36);
+}
+
 std::string NewUuid() {
   std::string b = RandomBytes(16);
   b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);

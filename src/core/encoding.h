@@ -29,6 +29,9 @@ std::string Sha1(std::string_view data);  // raw 20 bytes
 std::string RandomBytes(size_t n);
 // Random string over [A-Z0-9] (access key ids) or a given alphabet.
 std::string RandomString(size_t n, std::string_view alphabet);
-std::string NewUuid();  // lower-case RFC 4122 version 4
+std::string NewUuid();  // lower-case RFC 4122 version 4, from the CSPRNG
+// A UUID-formatted request id from a per-thread generator seeded by the CSPRNG: unique, not
+// secret, and cheap enough for every request.
+std::string NewRequestId();
 
 }  // namespace stratus

@@ -79,6 +79,17 @@ std::string FormatHttpDate(int64_t epoch_ms) {
   return buf;
 }
 
+std::string HttpDateNow(int64_t epoch_ms) {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached;
+  int64_t second = epoch_ms / 1000;
+  if (second != cached_second) {
+    cached = FormatHttpDate(epoch_ms);
+    cached_second = second;
+  }
+  return cached;
+}
+
 std::string FormatAmzDate(int64_t epoch_ms) {
   Civil c = ToCivil(epoch_ms);
   char buf[24];

@@ -13,6 +13,8 @@ namespace stratus {
 std::string FormatIso8601(int64_t epoch_ms, bool with_millis = true);
 // Tue, 02 Jan 2024 03:04:05 GMT
 std::string FormatHttpDate(int64_t epoch_ms);
+// FormatHttpDate for the current second, cached per thread (every response carries a Date).
+std::string HttpDateNow(int64_t epoch_ms);
 // SigV4's basic format: 20240102T030405Z
 std::string FormatAmzDate(int64_t epoch_ms);
 // Seconds with up to millisecond fraction: 1704164645 or 1704164645.123

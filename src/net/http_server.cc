@@ -130,15 +130,13 @@ struct HttpServer::Impl {
     }
   }
 
-  static HttpRequest ToRequest(bhttp::request<bhttp::string_body>&& msg, const tcp::socket& s) {
+  static HttpRequest ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
     HttpRequest req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     for (const auto& f : msg) req.headers.Add(f.name_string(), f.value());
     req.body = std::move(msg.body());
-    boost::system::error_code ec;
-    auto ep = s.remote_endpoint(ec);
-    if (!ec) req.remote = ep.address().to_string();
+    req.remote = remote;
     return req;
   }
 
@@ -179,6 +177,12 @@ struct HttpServer::Impl {
   }
 
   asio::awaitable<void> Session(tcp::socket socket) {
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     auto ex = co_await asio::this_coro::executor;
@@ -224,7 +228,7 @@ struct HttpServer::Impl {
       if (early) {
         response = std::move(*early);
       } else {
-        HttpRequest req = ToRequest(parser.release(), stream.socket());
+        HttpRequest req = ToRequest(parser.release(), remote);
         if (auto bad = DecodeBody(req)) {
           response = std::move(*bad);
         } else {
@@ -232,8 +236,8 @@ struct HttpServer::Impl {
         }
       }
       // Responses the HTTP layer wrote itself carry the headers every response has.
-      if (!response.headers.Has("x-amzn-RequestId")) response.headers.Set("x-amzn-RequestId", NewUuid());
-      if (!response.headers.Has("Date")) response.headers.Set("Date", FormatHttpDate(clock.NowMillis()));
+      if (!response.headers.Has("x-amzn-RequestId")) response.headers.Set("x-amzn-RequestId", NewRequestId());
+      if (!response.headers.Has("Date")) response.headers.Set("Date", HttpDateNow(clock.NowMillis()));
       bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
       for (const auto& [k, v] : response.headers.all()) out.insert(k, v);
       out.keep_alive(keep_alive);
@@ -276,20 +280,33 @@ struct HttpServer::Impl {
       explicit Pending(Executor e) : timer(e) {}
       asio::steady_timer timer;
       bool done = false;
+      bool in_handler = false;
       HttpResponse response;
     };
     auto pending = std::make_shared<Pending>(ex);
     pending->timer.expires_at(asio::steady_timer::time_point::max());
     ++in_flight;
+    // Most handlers answer before returning: then the response is taken as is, on this strand,
+    // with no timer round trip. A later answer (long polls, durable writes) is posted back.
+    const std::thread::id self = std::this_thread::get_id();
+    pending->in_handler = true;
     try {
-      handler(std::move(req), [pending, ex](HttpResponse r) {
+      handler(std::move(req), [pending, ex, self](HttpResponse r) {
+        // Thread first: only this thread ever reads or writes in_handler.
+        if (std::this_thread::get_id() == self && pending->in_handler) {
+          pending->response = std::move(r);
+          pending->done = true;
+          return;
+        }
         asio::post(ex, [pending, r = std::move(r)]() mutable {
           pending->response = std::move(r);
           pending->done = true;
           pending->timer.cancel();
         });
       });
+      pending->in_handler = false;
     } catch (const std::exception& e) {
+      pending->in_handler = false;
       log::Error(std::string("handler threw: ") + e.what());
       pending->done = true;
       pending->response = BadBody("internal error");
