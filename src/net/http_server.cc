@@ -205,8 +205,8 @@ struct HttpServer::Impl {
       }
       std::optional<HttpResponse> early;
       bool drain = false;  // the client may still be sending a body we refused
-      if (auto cl = parser.content_length();
-          header_too_large || (cl && *cl > options.max_request_bytes)) {
+      if (header_too_large || (parser.content_length() &&
+                               *parser.content_length() > options.max_request_bytes)) {
         early = TooLarge(std::string_view(parser.get()[bhttp::field::content_type]),
                          options.max_request_bytes);
         keep_alive = false;
