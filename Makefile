@@ -12,12 +12,17 @@ build:
 run: build
 	$(BIN) $(ARGS)
 
+# Release build: unit tests and the end-to-end suite; then the same under ASan and UBSan.
 test:
 	scripts/setup.sh --test
-	cmake --preset $(PRESET) >/dev/null
-	cmake --build --preset $(PRESET)
-	ctest --preset $(PRESET)
-	STRATUS_BIN=$(CURDIR)/$(BIN) tests/e2e/run.sh
+	cmake --preset release >/dev/null
+	cmake --build --preset release
+	ctest --preset release
+	STRATUS_BIN=$(CURDIR)/build/release/stratus tests/e2e/run.sh
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --preset debug
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 STRATUS_BIN=$(CURDIR)/build/debug/stratus tests/e2e/run.sh
 
 bench: build
 	bench/run.sh
