@@ -180,21 +180,7 @@ Result<Route> RouteRequest(const HttpRequest& req, const SigV4* sig) {
   bool query_action = req.Query().find("Action=") != std::string_view::npos;
   if (form || query_action) {
     r.wire.params = req.QueryParams();
-    if (form) {
-      std::string_view body = req.body;
-      while (!body.empty()) {
-        size_t amp = body.find('&');
-        std::string_view pair = body.substr(0, amp);
-        if (!pair.empty()) {
-          size_t eq = pair.find('=');
-          r.wire.params.emplace_back(UriDecode(pair.substr(0, eq), true),
-                                     eq == std::string_view::npos ? std::string()
-                                                                  : UriDecode(pair.substr(eq + 1), true));
-        }
-        if (amp == std::string_view::npos) break;
-        body.remove_prefix(amp + 1);
-      }
-    }
+    if (form) ParseForm(req.body, r.wire.params);
     std::string action;
     for (const auto& [k, v] : r.wire.params)
       if (k == "Action") action = v;

@@ -7,12 +7,6 @@
 namespace stratus::aws {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool ParseCredential(std::string_view cred, SigV4& out) {
   // AKID/20240101/us-east-1/sts/aws4_request
   std::vector<std::string_view> parts;
@@ -53,7 +47,7 @@ std::optional<SigV4> ParseSigV4(const HttpRequest& req, std::string* error) {
     bool have_cred = false;
     while (!rest.empty()) {
       size_t comma = rest.find(',');
-      std::string_view part = Trim(rest.substr(0, comma));
+      std::string_view part = TrimWs(rest.substr(0, comma));
       if (part.starts_with("Credential=")) have_cred = ParseCredential(part.substr(11), sig);
       else if (part.starts_with("SignedHeaders=")) SplitSignedHeaders(part.substr(14), sig.signed_headers);
       else if (part.starts_with("Signature=")) sig.signature = part.substr(10);
@@ -129,7 +123,7 @@ std::string ComputeSignature(const HttpRequest& req, const SigV4& sig, std::stri
     // All values of the header, trimmed, sequential spaces folded, joined by ','.
     bool first = true;
     if (name == "content-encoding" && !req.original_content_encoding.empty()) {
-      canonical += Trim(req.original_content_encoding);
+      canonical += TrimWs(req.original_content_encoding);
       canonical += '\n';
       continue;
     }
@@ -137,7 +131,7 @@ std::string ComputeSignature(const HttpRequest& req, const SigV4& sig, std::stri
       if (!IEquals(k, name)) continue;
       if (!first) canonical += ',';
       first = false;
-      std::string_view t = Trim(v);
+      std::string_view t = TrimWs(v);
       bool space = false;
       for (char c : t) {
         if (c == ' ') {

@@ -15,6 +15,27 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string_view TrimWs(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+void ParseForm(std::string_view q, std::vector<std::pair<std::string, std::string>>& out) {
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      out.emplace_back(UriDecode(pair.substr(0, eq), true),
+                       eq == std::string_view::npos ? std::string()
+                                                    : UriDecode(pair.substr(eq + 1), true));
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+}
+
 std::string_view Headers::Get(std::string_view name) const {
   for (const auto& [k, v] : items_)
     if (IEquals(k, name)) return v;
@@ -55,19 +76,7 @@ std::string_view HttpRequest::Query() const {
 
 std::vector<std::pair<std::string, std::string>> HttpRequest::QueryParams() const {
   std::vector<std::pair<std::string, std::string>> out;
-  std::string_view q = Query();
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
-    if (!pair.empty()) {
-      size_t eq = pair.find('=');
-      out.emplace_back(UriDecode(pair.substr(0, eq), true),
-                       eq == std::string_view::npos ? std::string()
-                                                    : UriDecode(pair.substr(eq + 1), true));
-    }
-    if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
-  }
+  ParseForm(Query(), out);
   return out;
 }
 

@@ -11,6 +11,10 @@
 namespace stratus {
 
 bool IEquals(std::string_view a, std::string_view b);
+// Without leading and trailing spaces and tabs.
+std::string_view TrimWs(std::string_view s);
+// Appends the decoded pairs of an application/x-www-form-urlencoded text.
+void ParseForm(std::string_view text, std::vector<std::pair<std::string, std::string>>& out);
 
 class Headers {
  public:

@@ -187,16 +187,7 @@ Result<json::value> DecodeAsServer(const Service& svc, const Operation& op, cons
   Protocol p = ProtocolOf(svc);
   if (p == Protocol::Query || p == Protocol::Ec2) {
     wire.params = req.QueryParams();
-    std::string_view body = req.body;
-    while (!body.empty()) {
-      size_t amp = body.find('&');
-      std::string_view pair = body.substr(0, amp);
-      size_t eq = pair.find('=');
-      wire.params.emplace_back(UriDecode(pair.substr(0, eq), true),
-                               eq == std::string_view::npos ? "" : UriDecode(pair.substr(eq + 1), true));
-      if (amp == std::string_view::npos) break;
-      body.remove_prefix(amp + 1);
-    }
+    ParseForm(req.body, wire.params);
   }
   if (p == Protocol::RestJson || p == Protocol::RestXml) {
     if (MatchRestOperation(op, req, wire.labels) < 0)

@@ -1,5 +1,6 @@
 #include "aws/protocol/codec.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
@@ -12,6 +13,14 @@ namespace stratus::aws {
 
 AwsError SerializationError(std::string message) {
   return AwsError::Make("SerializationException", std::move(message));
+}
+
+void AddExtraMembers(const AwsError& err, json::object& body) {
+  for (const auto& [k, v] : err.extra_json) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(v, ec);
+    if (!ec) body[k] = std::move(parsed);
+  }
 }
 
 int64_t TimestampMillis(const json::value& v) {

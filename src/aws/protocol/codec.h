@@ -82,5 +82,7 @@ int64_t TimestampMillis(const json::value& v);
 json::value TimestampValue(int64_t epoch_ms);
 
 AwsError SerializationError(std::string message);
+// Adds an error's extra members (JSON texts) to a JSON error body.
+void AddExtraMembers(const AwsError& err, json::object& body);
 
 }  // namespace stratus::aws

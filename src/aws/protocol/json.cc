@@ -178,11 +178,7 @@ void EncodeJsonError(const Service& svc, const AwsError& err, const EncodeOption
   json::object body;
   body["__type"] = std::string(JsonErrorPrefix(svc)) + err.code;
   body["message"] = err.message;
-  for (const auto& [k, v] : err.extra_json) {
-    boost::system::error_code ec;
-    auto parsed = json::parse(v, ec);
-    if (!ec) body[k] = std::move(parsed);
-  }
+  AddExtraMembers(err, body);
   out.body = json::serialize(body);
   if (svc.query_compatible) {
     out.headers.Set("x-amzn-query-error",

@@ -12,23 +12,17 @@
 namespace stratus::aws {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Splits a header list value on commas outside double quotes, unquoting quoted items; for
 // timestamps in HTTP-date form every second comma separates.
 std::vector<std::string> SplitHeaderList(const Shape& elem, std::string_view v) {
   std::vector<std::string> out;
-  if (Trim(v).empty()) return out;
+  if (TrimWs(v).empty()) return out;
   bool http_date = elem.type == ShapeType::Timestamp;
   std::string cur;
   bool quoted = false, was_quoted = false;
   int commas = 0;
   auto flush = [&] {
-    std::string_view t = was_quoted ? std::string_view(cur) : Trim(cur);
+    std::string_view t = was_quoted ? std::string_view(cur) : TrimWs(cur);
     out.emplace_back(t);
     cur.clear();
     was_quoted = false;
@@ -39,7 +33,7 @@ std::vector<std::string> SplitHeaderList(const Shape& elem, std::string_view v) 
       if (c == '\\' && i + 1 < v.size()) cur += v[++i];
       else if (c == '"') quoted = false;
       else cur += c;
-    } else if (c == '"' && Trim(cur).empty()) {
+    } else if (c == '"' && TrimWs(cur).empty()) {
       cur.clear();
       quoted = was_quoted = true;
     } else if (c == ',' && !(http_date && ++commas % 2 == 1)) {
@@ -65,11 +59,11 @@ Result<json::value> HeaderValue(const MemberRef& m, std::string_view raw) {
   }
   if (m.json_value) {
     // The JSON text itself is the value, as jsonvalue members are in JSON bodies.
-    auto decoded = Base64Decode(Trim(raw));
+    auto decoded = Base64Decode(TrimWs(raw));
     if (!decoded) return Fail(SerializationError("Header " + std::string(m.WireName()) + " is not valid base64"));
     return json::value(json::string(*decoded));
   }
-  return ScalarFromText(s, Trim(raw), m.ts_format);
+  return ScalarFromText(s, TrimWs(raw), m.ts_format);
 }
 
 std::string HeaderText(const MemberRef& m, const json::value& v) {
@@ -311,11 +305,7 @@ void EncodeRestError(bool xml, const Service& svc, const AwsError& err, const En
     out.headers.Set("x-amzn-ErrorType", err.code);
     json::object body;
     body["message"] = err.message;
-    for (const auto& [k, v] : err.extra_json) {
-      boost::system::error_code ec;
-      auto parsed = json::parse(v, ec);
-      if (!ec) body[k] = std::move(parsed);
-    }
+    AddExtraMembers(err, body);
     out.body = json::serialize(body);
     return;
   }
