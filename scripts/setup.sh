@@ -3,6 +3,10 @@
 # Idempotent and quiet when everything is present. Pinned versions live here.
 set -euo pipefail
 BOTOCORE_VERSION=1.43.11
+# The last botocore whose SQS model is the query protocol's (older SDKs still send it); the
+# code generator reads that one model from this wheel.
+LEGACY_BOTOCORE_VERSION=1.29.165
+CACHE_DIR="${STRATUS_CACHE_DIR:-$HOME/.cache/stratus}"
 BOTO3_VERSION=1.43.11
 AWSCLI_VERSION=1.45.11
 
@@ -25,6 +29,11 @@ PY=${PYTHON:-python3}
 have_py() { $PY -c "import $1, sys; sys.exit(0 if $1.__version__ == '$2' else 1)" 2>/dev/null; }
 if ! have_py botocore "$BOTOCORE_VERSION"; then
   $PY -m pip install -q "botocore==$BOTOCORE_VERSION"
+fi
+LEGACY_WHEEL="$CACHE_DIR/botocore-$LEGACY_BOTOCORE_VERSION-py3-none-any.whl"
+if [ ! -f "$LEGACY_WHEEL" ]; then
+  mkdir -p "$CACHE_DIR"
+  $PY -m pip download -q --no-deps "botocore==$LEGACY_BOTOCORE_VERSION" -d "$CACHE_DIR"
 fi
 if [ "${1:-}" = "--test" ]; then
   have_py boto3 "$BOTO3_VERSION" || $PY -m pip install -q "boto3==$BOTO3_VERSION"

@@ -310,7 +310,8 @@ Result<std::unique_ptr<Service>> LoadService(std::string id, const json::value& 
 std::span<const std::string_view> CompiledServiceIds() {
   static const std::vector<std::string_view> ids = [] {
     std::vector<std::string_view> out;
-    for (const auto* m : gen::AllModels()) out.push_back(m->id);
+    for (const auto* m : gen::AllModels())
+      if (m->variant_of.empty()) out.push_back(m->id);
     return out;
   }();
   return ids;

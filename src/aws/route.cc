@@ -34,6 +34,13 @@ const gen::ModelSource* ById(std::string_view id) {
   return nullptr;
 }
 
+// A model of an older protocol generation that serves `id`'s handlers in `protocol`.
+const gen::ModelSource* Variant(std::string_view id, std::string_view protocol) {
+  for (const auto* m : gen::AllModels())
+    if (m->variant_of == id && Lists(m->protocols, protocol)) return m;
+  return nullptr;
+}
+
 bool SpeaksQuery(const gen::ModelSource& m) {
   // awsQueryCompatible services (SQS, CloudWatch) still accept the query protocol that
   // older SDKs send.
@@ -129,7 +136,8 @@ int MatchRestOperation(const Operation& op, const HttpRequest& req,
 std::vector<std::string_view> ServicesForSigningName(std::string_view name) {
   std::vector<std::string_view> out;
   for (const auto* m : gen::AllModels())
-    if (m->signing_name == name || m->endpoint_prefix == name) out.push_back(m->id);
+    if (m->variant_of.empty() && (m->signing_name == name || m->endpoint_prefix == name))
+      out.push_back(m->id);
   return out;
 }
 
@@ -201,7 +209,7 @@ Result<Route> RouteRequest(const HttpRequest& req, const SigV4* sig) {
       }
       if (!m) {
         for (const auto* cand : gen::AllModels())
-          if (SpeaksQuery(*cand) && HasOperation(*cand, action)) {
+          if (cand->variant_of.empty() && SpeaksQuery(*cand) && HasOperation(*cand, action)) {
             m = cand;
             break;
           }
@@ -210,6 +218,9 @@ Result<Route> RouteRequest(const HttpRequest& req, const SigV4* sig) {
         r.service_id = m->id;
         r.service = CompiledService(m->id);
         r.protocol = Protocol::Query;
+        // Services that left the query protocol are answered with their last query model.
+        if (const auto* legacy = Variant(m->id, "query"); legacy && HasOperation(*legacy, action))
+          r.service = CompiledService(legacy->id);
         if (action.empty()) {
           r.error = AwsError::Make("MissingAction", "Missing Action", 400);
         } else {
