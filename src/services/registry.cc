@@ -1,11 +1,13 @@
 #include "services/registry.h"
 
+#include "services/sqs/sqs.h"
 #include "services/sts/sts_service.h"
 
 namespace stratus::services {
 
 void RegisterAll(aws::ServiceRegistry& registry, const aws::CredentialResolver** credentials) {
   registry.Add(sts::MakeStsService(credentials));
+  registry.Add(sqs::MakeSqsService());
 }
 
 }  // namespace stratus::services
