@@ -73,6 +73,10 @@ Result<MemberRef> ReadRef(const Service& svc, std::string name, const json::valu
   if (auto ln = GetString(o, "locationName")) {
     m.location_name = *ln;
     m.has_location_name = true;
+  } else if (!m.shape->location_name.empty()) {
+    // botocore: a shape's own locationName is the default serialized name of references.
+    m.location_name = m.shape->location_name;
+    m.has_location_name = true;
   }
   m.query_name = Str(o, "queryName");
   ReadXmlNs(o, m.xml_ns_uri, m.xml_ns_prefix);

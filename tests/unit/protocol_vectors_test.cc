@@ -140,8 +140,9 @@ void DropGenerated(const Shape& shape, json::value& ours, const json::value& exp
 //    request compression, empty maps and lists a client omits, map entries a bound member
 //    overrides, a client's endpoint path);
 //  - the vector disagrees with botocore's own serializer and parser, which name flattened
-//    list elements after the list member's locationName. Real service models (SQS, SNS,
-//    EC2-style query APIs) depend on botocore's rule, so Stratus follows it.
+//    list elements after the list member's locationName and take a shape's own locationName
+//    as the default name of every reference to it. Real service models depend on botocore's
+//    rules (the query SQS model's TagMap is "Tag"), so Stratus follows them.
 const std::set<std::string> kKnownDeviations = {
     "SDKAppliedContentEncoding_awsQuery", "SDKAppendsGzipAndIgnoresHttpProvidedEncoding_awsQuery",
     "SDKAppliedContentEncoding_awsJson1_1", "SDKAppendsGzipAndIgnoresHttpProvidedEncoding_awsJson1_1",
@@ -155,7 +156,7 @@ const std::set<std::string> kKnownDeviations = {
     "RestJsonQueryStringEscaping", "RestJsonSupportsNaNFloatQueryValues",
     "RestJsonSupportsInfinityFloatQueryValues", "RestJsonSupportsNegativeInfinityFloatQueryValues",
     "RestJsonZeroAndFalseQueryValues",
-    "QueryFlattenedListArgWithXmlName", "XmlLists", "QueryXmlLists",
+    "QueryFlattenedListArgWithXmlName", "XmlLists", "QueryXmlLists", "BodyWithXmlName",
 };
 
 std::unique_ptr<Service> MakeService(const json::object& suite) {

@@ -79,6 +79,12 @@ Result<json::value> Read(const MemberRef& ref, const Node& n) {
       json::object out;
       for (const auto& m : shape.members) {
         const Node* c = Child(n, XmlMemberName(m));
+        if (!c && m.flattened && m.shape->type == ShapeType::List) {
+          // An empty flattened list is sent under the member's own name: "Entries=".
+          const Node* empty = Child(n, m.WireName());
+          if (empty && empty->has_value && empty->value.empty()) out[m.name] = json::array();
+          continue;
+        }
         if (!c) continue;
         auto r = Read(m, *c);
         if (!r) return r;
