@@ -242,8 +242,14 @@ void Gateway::Handle(HttpRequest&& req, Responder respond) {
     return;
   }
   ex->input = std::move(*decoded);
+  if (handler && ex->input.is_object()) {
+    if (auto err = handler->PreValidate(op, ex->input.get_object())) {
+      fail(*err);
+      return;
+    }
+  }
   if (op.input) {
-    if (auto msg = ValidateInput(*op.input, ex->input)) {
+    if (auto msg = ValidateInput(*op.input, ex->input, !handler || handler->ValidatesEnums())) {
       fail(AwsError::Make(route.protocol == Protocol::Query ? "ValidationError" : "ValidationException",
                           std::move(*msg)));
       return;

@@ -218,6 +218,15 @@ Result<Route> RouteRequest(const HttpRequest& req, const SigV4* sig) {
         r.service_id = m->id;
         r.service = CompiledService(m->id);
         r.protocol = Protocol::Query;
+        // Older SQS clients post to the queue URL itself instead of passing QueueUrl.
+        if (r.service_id == "sqs") {
+          auto segs = SplitPath(req.Path());
+          bool has_url = false;
+          for (const auto& [k, v] : r.wire.params) has_url |= k == "QueueUrl";
+          if (!has_url && segs.size() == 2 && !segs[0].empty() && !segs[1].empty())
+            r.wire.params.emplace_back("QueueUrl", "http://" + std::string(req.headers.Get("Host")) +
+                                                       std::string(req.Path()));
+        }
         // Services that left the query protocol are answered with their last query model.
         if (const auto* legacy = Variant(m->id, "query"); legacy && HasOperation(*legacy, action))
           r.service = CompiledService(legacy->id);

@@ -91,6 +91,13 @@ class ServiceHandler {
   virtual void Start(ServiceEnv& env) {}
   // Drops every resource of every account and region (memory and store).
   virtual void Reset() = 0;
+  // Checks run before the model's generic validation, for rules the service words its own
+  // way. An error here is the answer.
+  virtual std::optional<AwsError> PreValidate(const Operation& op, const json::object& input) const {
+    return std::nullopt;
+  }
+  // Whether the model's enum constraints apply to the input.
+  virtual bool ValidatesEnums() const { return true; }
 
   struct Entry {
     SyncHandler sync;

@@ -12,6 +12,9 @@
 namespace stratus::aws {
 
 // Returns the combined message, or nullopt when the input is valid.
-std::optional<std::string> ValidateInput(const Shape& input, const json::value& value);
+// Enum constraints are checked unless check_enums is false (services whose API accepts
+// values outside the model's enum, and answers others with its own errors).
+std::optional<std::string> ValidateInput(const Shape& input, const json::value& value,
+                                         bool check_enums = true);
 
 }  // namespace stratus::aws

@@ -4,7 +4,8 @@
   (botocore 1.29.165, the wheel scripts/setup.sh keeps in ~/.cache/stratus), so requests go
   out as `Action=SendMessage` forms and answers are parsed from XML, the way older SDKs talk.
   `make_query_client(url, ...)` builds one; the `query_client` fixture is a factory of them.
-- `sqs_client(protocol, url, ...)`: a 'json' (current boto3) or 'query' (legacy) SQS client.
+- `sqs_client(protocol, url, ...)`: a 'json' (current botocore) or 'query' (legacy) SQS
+  client, with the settings of stratus_helpers.make_client.
 - The MD5 digests SQS returns (body, message attributes, system attributes), computed as the
   SDKs that verify them do.
 - `unique(prefix)`: a queue name no other test uses (tests share one server).
@@ -19,6 +20,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 import zipfile
 from pathlib import Path
@@ -27,7 +29,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 
-from stratus_helpers import REGION, make_client
+from stratus_helpers import REGION
 
 LEGACY_BOTOCORE_VERSION = "1.29.165"
 LEGACY_MODEL = "botocore/data/sqs/2012-11-05/service-2.json"
@@ -55,25 +57,46 @@ def legacy_models_dir() -> Path:
     return root
 
 
-def make_query_client(url: str, key="test", secret="test", token=None, region=REGION,
-                      validate=True):
-    """A botocore SQS client speaking the query protocol (the legacy model found first)."""
+@functools.cache
+def _session(legacy: bool) -> botocore.session.Session:
     session = botocore.session.Session()
-    session.get_component("data_loader").search_paths.insert(0, str(legacy_models_dir()))
-    c = session.create_client(
-        "sqs", endpoint_url=url, region_name=region, aws_access_key_id=key,
-        aws_secret_access_key=secret, aws_session_token=token,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
-                      parameter_validation=validate, connect_timeout=5, read_timeout=30))
+    if legacy:
+        session.get_component("data_loader").search_paths.insert(0, str(legacy_models_dir()))
+    return session
+
+
+_session_lock = threading.Lock()
+
+
+def _client(legacy: bool, url: str, key="test", secret="test", token=None, region=REGION,
+            validate=True):
+    # One botocore session per protocol, so each model is loaded once; the client settings
+    # are those of stratus_helpers.make_client (no retries, optional validation).
+    with _session_lock:
+        return _session(legacy).create_client(
+            "sqs", endpoint_url=url, region_name=region, aws_access_key_id=key,
+            aws_secret_access_key=secret, aws_session_token=token,
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
+                          parameter_validation=validate, connect_timeout=5, read_timeout=30))
+
+
+def make_query_client(url: str, **kw):
+    """A botocore SQS client speaking the query protocol (the legacy model found first)."""
+    c = _client(True, url, **kw)
     assert c.meta.service_model.protocol == "query", c.meta.service_model.metadata
+    return c
+
+
+def make_json_client(url: str, **kw):
+    """A current botocore SQS client (JSON protocol), like stratus_helpers.make_client's."""
+    c = _client(False, url, **kw)
+    assert c.meta.service_model.protocol == "json", c.meta.service_model.metadata
     return c
 
 
 def sqs_client(protocol: str, url: str, **kw):
     if protocol == "json":
-        c = make_client("sqs", url, **kw)
-        assert c.meta.service_model.protocol == "json"
-        return c
+        return make_json_client(url, **kw)
     if protocol == "query":
         return make_query_client(url, **kw)
     raise ValueError(protocol)

@@ -439,21 +439,21 @@ def test_not_implemented_dynamodb_json(client):
     assert_not_implemented(exc.value, ("dynamodb",), "ListTables")
 
 
-def test_not_implemented_sqs_json(client):
+def test_not_implemented_ecs_json(client):
     with pytest.raises(ClientError) as exc:
-        client("sqs").list_queues()
-    assert_not_implemented(exc.value, ("sqs",), "ListQueues")
+        client("ecs").list_clusters()
+    assert_not_implemented(exc.value, ("ecs",), "ListClusters")
 
 
-def test_not_implemented_sqs_query(endpoint):
-    # Older SDKs send SQS in the query protocol; the answer is XML then.
-    body = b"Action=ListQueues&Version=2012-11-05"
-    h = sign("POST", endpoint + "/", "sqs", body, {"Content-Type": FORM_CT})
+def test_not_implemented_query(endpoint):
+    # A query-protocol operation without a handler answers in XML.
+    body = b"Action=GetDelegatedAccessToken&Version=2011-06-15&TradeInToken=abc"
+    h = sign("POST", endpoint + "/", "sts", body, {"Content-Type": FORM_CT})
     r = requests.post(endpoint + "/", data=body, headers=h, timeout=10)
     assert r.status_code == 501, r.text
     err = xml_error(r.content)
     assert err["Code"] == "NotImplemented"
-    assert "ListQueues" in err["Message"] and "sqs" in err["Message"].lower()
+    assert "GetDelegatedAccessToken" in err["Message"] and "sts" in err["Message"].lower()
 
 
 def test_not_implemented_rest_json(client):

@@ -68,6 +68,10 @@ class SqsService final : public aws::ServiceHandler {
   SqsService();
   void Start(aws::ServiceEnv& env) override;
   void Reset() override;
+  std::optional<AwsError> PreValidate(const aws::Operation& op, const json::object& input) const override;
+  // SQS answers unknown attribute names itself (InvalidAttributeName) and takes message
+  // system attribute names in ReceiveMessage's AttributeNames.
+  bool ValidatesEnums() const override { return false; }
 
  private:
   using Ctx = aws::Context;

@@ -39,6 +39,17 @@ SqsService::SqsService() : ServiceHandler("sqs") {
   });
 }
 
+std::optional<AwsError> SqsService::PreValidate(const aws::Operation& op, const json::object& input) const {
+  // A batch without entries is SQS's EmptyBatchRequest, however the client sent it.
+  if (op.input && op.input->FindMember("Entries") && !input.contains("Entries")) {
+    std::string entry = op.name == "SendMessageBatch"   ? "SendMessageBatchRequestEntry"
+                        : op.name == "DeleteMessageBatch" ? "DeleteMessageBatchRequestEntry"
+                                                          : "ChangeMessageVisibilityBatchRequestEntry";
+    return Error("EmptyBatchRequest", "There should be at least one " + entry + " in the request.");
+  }
+  return std::nullopt;
+}
+
 AwsError SqsService::Error(std::string_view shape, std::string message) {
   // The query model names each error's legacy code (AWS.SimpleQueueService.NonExistentQueue),
   // which JSON responses also carry in x-amzn-query-error.

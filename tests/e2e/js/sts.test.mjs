@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import {
   AssumeRoleCommand,
   GetCallerIdentityCommand,
@@ -132,13 +131,3 @@ test("DynamoDB ListTables is NotImplemented (501)", async () => {
   ddb.destroy();
 });
 
-test("SQS ListQueues is NotImplemented (501)", async () => {
-  const sqs = new SQSClient(clientConfig(server.url));
-  await assert.rejects(sqs.send(new ListQueuesCommand({})), (err) => {
-    assert.equal(err.name, "NotImplemented");
-    assert.equal(err.$metadata.httpStatusCode, 501);
-    assert.match(err.message, /ListQueues/);
-    return true;
-  });
-  sqs.destroy();
-});
