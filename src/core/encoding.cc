@@ -5,16 +5,39 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <memory>
 
 namespace stratus {
 namespace {
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kHex[] = "0123456789abcdef";
 
+// OpenSSL 3 looks an algorithm up on every EVP_md5()/EVP_sha256() use; fetch each once.
+const EVP_MD* Fetched(const char* name) {
+  return EVP_MD_fetch(nullptr, name, nullptr);
+}
+const EVP_MD* Md5() {
+  static const EVP_MD* md = Fetched("MD5");
+  return md;
+}
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = Fetched("SHA256");
+  return md;
+}
+const EVP_MD* Sha1Md() {
+  static const EVP_MD* md = Fetched("SHA1");
+  return md;
+}
+
 std::string Digest(const EVP_MD* md, std::string_view data) {
+  // One context per thread, reused: digests run on every message and signed request.
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                          &EVP_MD_CTX_free);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+  EVP_DigestInit_ex(ctx.get(), md, nullptr);
+  EVP_DigestUpdate(ctx.get(), data.data(), data.size());
+  EVP_DigestFinal_ex(ctx.get(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 }  // namespace
@@ -122,15 +145,15 @@ std::string UriDecode(std::string_view s, bool plus_as_space) {
   return out;
 }
 
-std::string Sha256(std::string_view data) { return Digest(EVP_sha256(), data); }
+std::string Sha256(std::string_view data) { return Digest(Sha256Md(), data); }
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
-std::string Md5Hex(std::string_view data) { return HexEncode(Digest(EVP_md5(), data)); }
-std::string Sha1(std::string_view data) { return Digest(EVP_sha1(), data); }
+std::string Md5Hex(std::string_view data) { return HexEncode(Digest(Md5(), data)); }
+std::string Sha1(std::string_view data) { return Digest(Sha1Md(), data); }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(Sha256Md(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
 }

@@ -277,14 +277,13 @@ struct HttpServer::Impl {
   template <typename Executor>
   asio::awaitable<HttpResponse> Dispatch(HttpRequest req, Executor ex) {
     struct Pending {
-      explicit Pending(Executor e) : timer(e) {}
-      asio::steady_timer timer;
+      // Created only when the handler answers later (the strand serializes every access).
+      std::optional<asio::steady_timer> timer;
       bool done = false;
       bool in_handler = false;
       HttpResponse response;
     };
-    auto pending = std::make_shared<Pending>(ex);
-    pending->timer.expires_at(asio::steady_timer::time_point::max());
+    auto pending = std::make_shared<Pending>();
     ++in_flight;
     // Most handlers answer before returning: then the response is taken as is, on this strand,
     // with no timer round trip. A later answer (long polls, durable writes) is posted back.
@@ -301,7 +300,7 @@ struct HttpServer::Impl {
         asio::post(ex, [pending, r = std::move(r)]() mutable {
           pending->response = std::move(r);
           pending->done = true;
-          pending->timer.cancel();
+          if (pending->timer) pending->timer->cancel();
         });
       });
       pending->in_handler = false;
@@ -312,7 +311,11 @@ struct HttpServer::Impl {
       pending->response = BadBody("internal error");
       pending->response.status = 500;
     }
-    while (!pending->done) co_await pending->timer.async_wait(kNoThrow);
+    if (!pending->done) {
+      pending->timer.emplace(ex);
+      pending->timer->expires_at(asio::steady_timer::time_point::max());
+      while (!pending->done) co_await pending->timer->async_wait(kNoThrow);
+    }
     --in_flight;
     co_return std::move(pending->response);
   }

@@ -1039,6 +1039,25 @@ def test_redrive_to_dead_letter_queue(sqs, make_queue):
     assert sqs.list_dead_letter_source_queues(QueueUrl=src).get("queueUrls", []) == []
 
 
+def test_redrive_allow_policy_is_enforced(sqs, make_queue):
+    # The dead-letter queue's RedriveAllowPolicy decides which queues may name it.
+    deny_name, allow_name = unique("deny"), unique("only")
+    make_queue(deny_name, RedriveAllowPolicy=json.dumps({"redrivePermission": "denyAll"}))
+    allowed_src = unique("src")
+    make_queue(allow_name, RedriveAllowPolicy=json.dumps(
+        {"redrivePermission": "byQueue", "sourceQueueArns": [queue_arn(allowed_src)]}))
+    to_deny = json.dumps({"deadLetterTargetArn": queue_arn(deny_name), "maxReceiveCount": 1})
+    with pytest.raises(ClientError) as exc:
+        make_queue(RedrivePolicy=to_deny)
+    assert_error(exc, "InvalidParameterValue")
+    assert "does not allow this queue" in exc.value.response["Error"]["Message"]
+    to_allow = json.dumps({"deadLetterTargetArn": queue_arn(allow_name), "maxReceiveCount": 1})
+    make_queue(allowed_src, RedrivePolicy=to_allow)
+    with pytest.raises(ClientError) as exc:
+        make_queue(RedrivePolicy=to_allow)
+    assert_error(exc, "InvalidParameterValue")
+
+
 def test_redrive_with_change_message_visibility(sqs, make_queue):
     src, _, dlq, _ = make_dlq_pair(sqs, make_queue)
     sqs.send_message(QueueUrl=src, MessageBody="poison")

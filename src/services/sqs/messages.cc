@@ -233,7 +233,7 @@ Result<json::value> SqsService::SendOne(Ctx& c, Queue& q, const In& in, bool bat
   } else if (!group.empty()) {
     m.group_id = group;  // fair queues: accepted on standard queues, no ordering
   }
-  m.id = NewUuid();
+  m.id = NewRequestId();  // a UUID; message ids need to be unique, not secret
   m.seq = q.next_seq++;
   m.sender_id = c.principal.user_id;
   m.sent_ms = now;

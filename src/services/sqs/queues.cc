@@ -75,7 +75,8 @@ std::string Queue::Table() const { return "sqs/" + account + "/" + region + "/m/
 // Checks and normalizes attributes for a queue of the given kind. `self` is the queue being
 // changed (null on create).
 static Result<std::map<std::string, std::string>> CheckAttributes(SqsService& svc, const json::object* attrs,
-                                                                  bool fifo, const Queue* self) {
+                                                                  bool fifo, const Queue* self,
+                                                                  const std::string& source_arn) {
   std::map<std::string, std::string> out;
   if (!attrs) return out;
   for (const auto& [k, v] : *attrs) {
@@ -126,6 +127,22 @@ static Result<std::map<std::string, std::string>> CheckAttributes(SqsService& sv
       if (dlq->fifo != fifo)
         return Fail(InvalidParameter(RedrivePolicyError(
             value, "Dead-letter target must be of the same type (standard or FIFO) as the source.")));
+      // The dead-letter queue's RedriveAllowPolicy decides which sources may use it.
+      if (auto allow = dlq->attributes.find("RedriveAllowPolicy"); allow != dlq->attributes.end()) {
+        boost::system::error_code aec;
+        auto ap = json::parse(allow->second, aec);
+        std::string_view perm = (!aec && ap.is_object())
+                                    ? GetString(ap.get_object(), "redrivePermission").value_or("allowAll")
+                                    : "allowAll";
+        bool allowed = perm == "allowAll";
+        if (perm == "byQueue") {
+          if (const json::array* arns = GetArray(ap.get_object(), "sourceQueueArns"))
+            for (const auto& a : *arns) allowed |= a.is_string() && a.get_string() == source_arn;
+        }
+        if (!allowed)
+          return Fail(InvalidParameter(RedrivePolicyError(
+              value, "Dead letter target does not allow this queue to use it as a source queue.")));
+      }
       json::object norm;
       norm["deadLetterTargetArn"] = *target;
       norm["maxReceiveCount"] = n;
@@ -200,7 +217,8 @@ SqsService::Out SqsService::CreateQueue(Ctx& c, const In& in) {
     return Fail(InvalidParameter(
         "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"));
   std::lock_guard lock(mu_);
-  auto checked = CheckAttributes(*this, attrs, fifo, nullptr);
+  auto checked = CheckAttributes(*this, attrs, fifo, nullptr,
+                                 "arn:aws:sqs:" + c.region + ":" + c.account + ":" + name);
   if (!checked) return Fail(checked.error());
   Region& r = RegionOf(c.account, c.region);
   int64_t now = c.clock.NowMillis();
@@ -361,7 +379,7 @@ SqsService::Out SqsService::SetQueueAttributes(Ctx& c, const In& in) {
   auto q = QueueFromUrl(c, in);
   if (!q) return Fail(q.error());
   Queue& queue = **q;
-  auto checked = CheckAttributes(*this, GetObject(in, "Attributes"), queue.fifo, &queue);
+  auto checked = CheckAttributes(*this, GetObject(in, "Attributes"), queue.fifo, &queue, queue.arn);
   if (!checked) return Fail(checked.error());
   for (auto& [k, v] : *checked) {
     if (v.empty() && (k == "Policy" || k == "RedrivePolicy" || k == "RedriveAllowPolicy" || k == "KmsMasterKeyId"))
