@@ -104,7 +104,7 @@ class ServiceHandler {
     AsyncHandler async;
   };
   const Entry* Find(std::string_view op) const {
-    auto it = handlers_.find(std::string(op));
+    auto it = handlers_.find(op);
     return it == handlers_.end() ? nullptr : &it->second;
   }
   std::vector<std::string> Implemented() const {
@@ -119,7 +119,11 @@ class ServiceHandler {
 
  private:
   std::string id_;
-  std::unordered_map<std::string, Entry> handlers_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> handlers_;
 };
 
 AwsError ModelErrorFor(const Service& svc, std::string_view shape, std::string message);

@@ -126,12 +126,29 @@ std::string FormatNumber(double d) {
   return std::to_string(d);
 }
 
+// The path of a value in AWS's form ("tags.1.member.key"), built only when an error is
+// reported: validation runs on every request and almost always passes.
+struct Path {
+  const Path* parent;
+  std::string_view name;   // a member name (first letter lowered on rendering) or literal
+  bool member;             // name is a member name
+  size_t index = 0;        // list element (1-based) when name is empty and index > 0
+  std::string Render() const {
+    std::string head = parent ? parent->Render() : std::string();
+    std::string part;
+    if (index > 0) part = std::to_string(index);
+    else part = member ? Lower1(name) : std::string(name);
+    if (head.empty()) return part;
+    return head + "." + part;
+  }
+};
+
 class Validator {
  public:
   std::vector<std::string> errors;
   bool check_enums = true;
 
-  void Check(const MemberRef& ref, const json::value* v, const std::string& path) {
+  void Check(const MemberRef& ref, const json::value* v, const Path& path) {
     const Shape& s = *ref.shape;
     if (!v || v->is_null()) {
       if (ref.required) Add(s, nullptr, path, "Member must not be null");
@@ -140,24 +157,33 @@ class Validator {
     switch (s.type) {
       case ShapeType::Structure:
         if (!v->is_object()) return;
-        for (const auto& m : s.members)
-          Check(m, Find(v->get_object(), m.name), Join(path, Lower1(m.name)));
+        for (const auto& m : s.members) {
+          Path child{&path, m.name, true};
+          Check(m, Find(v->get_object(), m.name), child);
+        }
         return;
       case ShapeType::List: {
         if (!v->is_array()) return;
         const auto& arr = v->get_array();
         Length(s, *v, arr.size(), path);
         size_t i = 1;
-        for (const auto& e : arr) Check(s.member, &e, path + "." + std::to_string(i++) + ".member");
+        for (const auto& e : arr) {
+          Path idx{&path, {}, false, i++};
+          Path member{&idx, "member", false};
+          Check(s.member, &e, member);
+        }
         return;
       }
       case ShapeType::Map: {
         if (!v->is_object()) return;
         Length(s, *v, v->get_object().size(), path);
         for (const auto& [k, e] : v->get_object()) {
-          json::value key(k);
-          CheckScalar(*s.key.shape, key, path + "." + std::string(k) + ".key");
-          Check(s.value, &e, path + "." + std::string(k) + ".member");
+          Path key_path{&path, k, false};
+          Path key{&key_path, "key", false};
+          json::value key_value(k);
+          CheckScalar(*s.key.shape, key_value, key);
+          Path value{&key_path, "member", false};
+          Check(s.value, &e, value);
         }
         return;
       }
@@ -167,29 +193,25 @@ class Validator {
   }
 
  private:
-  static std::string Join(const std::string& path, const std::string& name) {
-    return path.empty() ? name : path + "." + name;
-  }
-
-  void Add(const Shape& s, const json::value* v, const std::string& path, const std::string& what) {
+  void Add(const Shape& s, const json::value* v, const Path& path, const std::string& what) {
     std::string msg = "Value ";
     if (!v) msg += "null ";
     else if (!s.sensitive) msg += "'" + FormatValue(s, *v) + "' ";
-    msg += "at '" + path + "' failed to satisfy constraint: " + what;
+    msg += "at '" + path.Render() + "' failed to satisfy constraint: " + what;
     errors.push_back(std::move(msg));
   }
 
-  void Length(const Shape& s, const json::value& v, size_t n, const std::string& path) {
+  void Length(const Shape& s, const json::value& v, size_t n, const Path& path) {
     if (s.min && static_cast<double>(n) < *s.min)
       Add(s, &v, path, "Member must have length greater than or equal to " + FormatNumber(*s.min));
     if (s.max && static_cast<double>(n) > *s.max)
       Add(s, &v, path, "Member must have length less than or equal to " + FormatNumber(*s.max));
   }
 
-  void CheckScalar(const Shape& s, const json::value& v, const std::string& path) {
+  void CheckScalar(const Shape& s, const json::value& v, const Path& path) {
     if (s.type == ShapeType::String && v.is_string()) {
       std::string_view str = v.get_string();
-      Length(s, v, CodePoints(str), path);
+      if (s.min || s.max) Length(s, v, CodePoints(str), path);
       if (check_enums && !s.enums.empty()) {
         bool ok = false;
         for (const auto& e : s.enums) ok |= e == str;
@@ -208,6 +230,7 @@ class Validator {
         }
       }
     } else if (s.type == ShapeType::Blob && v.is_string()) {
+      if (!s.min && !s.max) return;
       std::string_view b64 = v.get_string();
       size_t pad = 0;
       while (pad < b64.size() && b64[b64.size() - 1 - pad] == '=') ++pad;
@@ -231,7 +254,10 @@ std::optional<std::string> ValidateInput(const Shape& input, const json::value& 
   MemberRef top;
   top.shape = &input;
   if (!value.is_object()) return std::nullopt;
-  for (const auto& m : input.members) v.Check(m, Find(value.get_object(), m.name), Lower1(m.name));
+  for (const auto& m : input.members) {
+    Path path{nullptr, m.name, true};
+    v.Check(m, Find(value.get_object(), m.name), path);
+  }
   if (v.errors.empty()) return std::nullopt;
   std::string msg = std::to_string(v.errors.size()) +
                     (v.errors.size() == 1 ? " validation error detected: "

@@ -314,7 +314,7 @@ Result<json::value> DecodeCbor(const Service& svc, const Operation& op, const Wi
   if (!r.AtEnd()) return Fail(SerializationError("Malformed CBOR: trailing bytes"));
   if (!v->is_object()) return Fail(SerializationError("Expected a CBOR map for the input"));
   // Drop explicit nulls before the typed walk, as absent members.
-  return JsonToCanonical(*op.input, *v, TsFormat::UnixTimestamp);
+  return JsonToCanonical(*op.input, std::move(*v), TsFormat::UnixTimestamp);
 }
 
 void EncodeCbor(const Service& svc, const Operation& op, const json::value& output,

@@ -71,7 +71,8 @@ void EncodeCborError(const Service& svc, const AwsError& err, const EncodeOption
 // ---- shared helpers ----
 // JSON-protocol body value <-> canonical value for a shape (renames members with
 // locationName, converts timestamps, checks types). Used by json, rest-json.
-Result<json::value> JsonToCanonical(const Shape& shape, const json::value& v, TsFormat fmt);
+// Takes the value by value: callers that own the parsed body move it in and nothing is copied.
+Result<json::value> JsonToCanonical(const Shape& shape, json::value v, TsFormat fmt);
 json::value CanonicalToJson(const Shape& shape, const json::value& v, TsFormat fmt);
 // A scalar from its text form (headers, query strings, XML text) into the canonical value.
 Result<json::value> ScalarFromText(const Shape& shape, std::string_view text, TsFormat fmt);

@@ -28,17 +28,17 @@ AwsError TypeError(const Shape& shape, const json::value& v) {
 
 }  // namespace
 
-Result<json::value> JsonToCanonical(const Shape& shape, const json::value& v, TsFormat fmt) {
+Result<json::value> JsonToCanonical(const Shape& shape, json::value v, TsFormat fmt) {
   switch (shape.type) {
     case ShapeType::Structure: {
       if (!v.is_object()) return Fail(TypeError(shape, v));
       json::object out;
-      const auto& in = v.get_object();
+      auto& in = v.get_object();
       for (const auto& m : shape.members) {
         if (m.location != Location::Body) continue;
         auto it = in.find(m.WireName());
         if (it == in.end() || it->value().is_null()) continue;
-        auto r = JsonToCanonical(*m.shape, it->value(), m.ts_format);
+        auto r = JsonToCanonical(*m.shape, std::move(it->value()), m.ts_format);
         if (!r) return r;
         out.emplace(m.name, std::move(*r));
       }
@@ -46,25 +46,21 @@ Result<json::value> JsonToCanonical(const Shape& shape, const json::value& v, Ts
     }
     case ShapeType::List: {
       if (!v.is_array()) return Fail(TypeError(shape, v));
-      json::array out;
-      out.reserve(v.get_array().size());
-      for (const auto& e : v.get_array()) {
-        if (e.is_null()) {
-          out.emplace_back(nullptr);
-          continue;
-        }
-        auto r = JsonToCanonical(*shape.member.shape, e, shape.member.ts_format);
+      auto& arr = v.get_array();
+      for (auto& e : arr) {
+        if (e.is_null()) continue;
+        auto r = JsonToCanonical(*shape.member.shape, std::move(e), shape.member.ts_format);
         if (!r) return r;
-        out.push_back(std::move(*r));
+        e = std::move(*r);
       }
-      return json::value(std::move(out));
+      return v;
     }
     case ShapeType::Map: {
       if (!v.is_object()) return Fail(TypeError(shape, v));
       json::object out;
-      for (const auto& [k, e] : v.get_object()) {
+      for (auto& [k, e] : v.get_object()) {
         if (e.is_null()) continue;  // dense maps skip null values
-        auto r = JsonToCanonical(*shape.value.shape, e, shape.value.ts_format);
+        auto r = JsonToCanonical(*shape.value.shape, std::move(e), shape.value.ts_format);
         if (!r) return r;
         out.emplace(k, std::move(*r));
       }
@@ -155,7 +151,7 @@ Result<json::value> DecodeJson(const Service& svc, const Operation& op, const Wi
   json::value parsed = json::parse(body, ec);
   if (ec) return Fail(SerializationError("Start of structure or map found where not expected."));
   if (!parsed.is_object()) return Fail(SerializationError("Start of list found where not expected"));
-  return JsonToCanonical(*op.input, parsed, TsFormat::Default);
+  return JsonToCanonical(*op.input, std::move(parsed), TsFormat::Default);
 }
 
 void EncodeJson(const Service& svc, const Operation& op, const json::value& output,

@@ -119,7 +119,7 @@ Result<json::value> ParseBody(bool xml, const Shape& shape, std::string_view bod
   boost::system::error_code ec;
   auto v = json::parse(body, ec);
   if (ec) return Fail(SerializationError("Unable to parse request body as JSON"));
-  return JsonToCanonical(shape, v, TsFormat::Default);
+  return JsonToCanonical(shape, std::move(v), TsFormat::Default);
 }
 
 }  // namespace
