@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "aws/protocol/codec.h"
+#include "core/utf8.h"
 
 namespace stratus::aws {
 namespace {
@@ -22,18 +23,8 @@ std::u32string ToU32(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    char32_t cp;
-    int len;
-    if (c < 0x80) { cp = c; len = 1; }
-    else if ((c >> 5) == 6) { cp = c & 0x1f; len = 2; }
-    else if ((c >> 4) == 14) { cp = c & 0x0f; len = 3; }
-    else if ((c >> 3) == 30) { cp = c & 0x07; len = 4; }
-    else { cp = 0xfffd; len = 1; }
-    for (int k = 1; k < len && i + k < s.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-    out += cp;
-    i += len;
+    uint32_t cp = 0;
+    out += NextCodePoint(s, i, cp) ? static_cast<char32_t>(cp) : U'\xfffd';
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "core/encoding.h"
+#include "core/utf8.h"
 #include "services/sqs/sqs.h"
 #include "store/store.h"
 
@@ -33,22 +34,11 @@ constexpr int64_t kMaxVisibilityMs = 43'200'000;  // 12 hours
 // AWS: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
 std::optional<uint32_t> InvalidCharacter(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    uint32_t cp;
-    int len;
-    if (c < 0x80) { cp = c; len = 1; }
-    else if ((c >> 5) == 6) { cp = c & 0x1f; len = 2; }
-    else if ((c >> 4) == 14) { cp = c & 0x0f; len = 3; }
-    else if ((c >> 3) == 30) { cp = c & 0x07; len = 4; }
-    else return 0xFFFF;
-    for (int k = 1; k < len; ++k) {
-      if (i + k >= s.size()) return 0xFFFF;
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-    }
+    uint32_t cp = 0;
+    if (!NextCodePoint(s, i, cp)) return 0xFFFF;
     bool ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
               (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
     if (!ok) return cp;
-    i += len;
   }
   return std::nullopt;
 }
@@ -286,6 +276,33 @@ Result<const json::array*> CheckBatch(const json::object& in, std::string_view e
   return entries;
 }
 
+json::object Failure(std::string_view id, const AwsError& e);
+
+// Runs one operation per batch entry: a Successful entry carries the Id and the entry's own
+// output members, a Failed one AWS's per-entry error.
+template <typename Fn>
+json::value RunBatch(const json::array& entries, Fn&& one) {
+  json::array ok, failed;
+  for (const auto& e : entries) {
+    const auto& o = e.get_object();
+    std::string_view id = GetString(o, "Id").value_or("");
+    Result<json::value> r = one(o);
+    if (!r) {
+      failed.emplace_back(Failure(id, r.error()));
+      continue;
+    }
+    json::object entry;
+    entry["Id"] = id;
+    if (r->is_object())
+      for (auto& [k, v] : r->get_object()) entry[k] = std::move(v);
+    ok.emplace_back(std::move(entry));
+  }
+  json::object out;
+  out["Successful"] = std::move(ok);
+  out["Failed"] = std::move(failed);
+  return out;
+}
+
 json::object Failure(std::string_view id, const AwsError& e) {
   json::object f;
   f["Id"] = id;
@@ -317,25 +334,7 @@ SqsService::Out SqsService::SendMessageBatch(Ctx& c, const In& in) {
     return Fail(Error("BatchRequestTooLong", "Batch requests cannot be longer than " +
                                                  std::to_string(std::max<int64_t>(max_size, 1048576)) +
                                                  " bytes. You have sent " + std::to_string(total) + " bytes."));
-  json::array ok, failed;
-  for (const auto& e : **entries) {
-    const auto& o = e.get_object();
-    std::string_view id = GetString(o, "Id").value_or("");
-    auto r = SendOne(c, **q, o, true);
-    if (!r) {
-      failed.emplace_back(Failure(id, r.error()));
-      continue;
-    }
-    json::object s = std::move(r->get_object());
-    json::object entry;
-    entry["Id"] = id;
-    for (auto& [k, v] : s) entry[k] = std::move(v);
-    ok.emplace_back(std::move(entry));
-  }
-  json::object out;
-  out["Successful"] = std::move(ok);
-  out["Failed"] = std::move(failed);
-  return json::value(std::move(out));
+  return RunBatch(**entries, [&](const json::object& o) { return SendOne(c, **q, o, true); });
 }
 
 namespace {
@@ -617,23 +616,9 @@ SqsService::Out SqsService::DeleteMessageBatch(Ctx& c, const In& in) {
   if (!q) return Fail(q.error());
   auto entries = CheckBatch(in, "DeleteMessageBatchRequestEntry");
   if (!entries) return Fail(entries.error());
-  json::array ok, failed;
-  for (const auto& e : **entries) {
-    const auto& o = e.get_object();
-    std::string_view id = GetString(o, "Id").value_or("");
-    auto r = DeleteOne(*this, c, **q, GetString(o, "ReceiptHandle").value_or(""));
-    if (!r) {
-      failed.emplace_back(Failure(id, r.error()));
-    } else {
-      json::object s;
-      s["Id"] = id;
-      ok.emplace_back(std::move(s));
-    }
-  }
-  json::object out;
-  out["Successful"] = std::move(ok);
-  out["Failed"] = std::move(failed);
-  return json::value(std::move(out));
+  return RunBatch(**entries, [&](const json::object& o) {
+    return DeleteOne(*this, c, **q, GetString(o, "ReceiptHandle").value_or(""));
+  });
 }
 
 static Result<json::value> ChangeOne(SqsService& svc, aws::Context& c, Queue& q, std::string_view handle,
@@ -674,23 +659,9 @@ SqsService::Out SqsService::ChangeMessageVisibilityBatch(Ctx& c, const In& in) {
   if (!q) return Fail(q.error());
   auto entries = CheckBatch(in, "ChangeMessageVisibilityBatchRequestEntry");
   if (!entries) return Fail(entries.error());
-  json::array ok, failed;
-  for (const auto& e : **entries) {
-    const auto& o = e.get_object();
-    std::string_view id = GetString(o, "Id").value_or("");
-    auto r = ChangeOne(*this, c, **q, GetString(o, "ReceiptHandle").value_or(""), GetInt(o, "VisibilityTimeout"));
-    if (!r) {
-      failed.emplace_back(Failure(id, r.error()));
-    } else {
-      json::object s;
-      s["Id"] = id;
-      ok.emplace_back(std::move(s));
-    }
-  }
-  json::object out;
-  out["Successful"] = std::move(ok);
-  out["Failed"] = std::move(failed);
-  return json::value(std::move(out));
+  return RunBatch(**entries, [&](const json::object& o) {
+    return ChangeOne(*this, c, **q, GetString(o, "ReceiptHandle").value_or(""), GetInt(o, "VisibilityTimeout"));
+  });
 }
 
 }  // namespace stratus::sqs
