@@ -43,12 +43,16 @@ class CredentialResolver {
   virtual std::optional<IssuedCredential> Lookup(std::string_view access_key) const = 0;
 };
 
+class ServiceRegistry;
+
 // Process-wide things a service may use, handed over at start-up.
 struct ServiceEnv {
   const Clock& clock;
   Scheduler& scheduler;
   store::Store& store;
   std::string default_account;
+  // The other services, for those that deliver to them (SNS to SQS).
+  ServiceRegistry* registry = nullptr;
 };
 
 struct Context {
@@ -98,6 +102,11 @@ class ServiceHandler {
   }
   // Whether the model's enum constraints apply to the input.
   virtual bool ValidatesEnums() const { return true; }
+  // Serves GET/POST /_stratus/<id>/... (test helpers such as SNS's signing certificate and
+  // recorded deliveries); false when the path is not its own.
+  virtual bool HandleBuiltin(const HttpRequest& req, std::string_view rest, HttpResponse& resp) {
+    return false;
+  }
 
   struct Entry {
     SyncHandler sync;

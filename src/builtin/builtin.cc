@@ -94,6 +94,13 @@ bool Handle(const HttpRequest& req, HttpResponse& resp, const Info& info, const 
     JsonResponse(resp, 200, out);
     return true;
   }
+  // /_stratus/<service>/...: the service's own helpers.
+  if (path.starts_with("/_stratus/")) {
+    std::string_view rest = path.substr(10);
+    std::string_view id = rest.substr(0, rest.find('/'));
+    if (aws::ServiceHandler* s = registry.Find(id); s && id.size() < rest.size())
+      return s->HandleBuiltin(req, rest.substr(id.size() + 1), resp);
+  }
   return false;
 }
 

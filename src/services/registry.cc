@@ -1,5 +1,7 @@
 #include "services/registry.h"
 
+#include "services/kms/kms.h"
+#include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 #include "services/sts/sts_service.h"
 
@@ -8,6 +10,8 @@ namespace stratus::services {
 void RegisterAll(aws::ServiceRegistry& registry, const aws::CredentialResolver** credentials) {
   registry.Add(sts::MakeStsService(credentials));
   registry.Add(sqs::MakeSqsService());
+  registry.Add(sns::MakeSnsService());
+  registry.Add(kms::MakeKmsService());
 }
 
 }  // namespace stratus::services

@@ -140,6 +140,18 @@ std::string Md5OfMessageAttributes(const json::object& attributes) {
 }
 
 Result<json::value> SqsService::SendOne(Ctx& c, Queue& q, const In& in, bool batch) {
+  return Send(q, in, c.clock.NowMillis(), c.principal.user_id, &c);
+}
+
+Result<json::value> SqsService::SendFromService(std::string_view queue_arn, const In& in,
+                                                const std::string& sender) {
+  std::lock_guard lock(mu_);
+  Queue* q = QueueByArn(queue_arn);
+  if (!q) return Fail(Error("QueueDoesNotExist", "The specified queue does not exist."));
+  return Send(*q, in, env_->clock.NowMillis(), sender, nullptr);
+}
+
+Result<json::value> SqsService::Send(Queue& q, const In& in, int64_t now, const std::string& sender, Ctx* c) {
   std::string body(GetString(in, "MessageBody").value_or(""));
   if (body.empty())
     return Fail(AwsError::MissingParameter("The request must contain the parameter MessageBody."));
@@ -165,7 +177,6 @@ Result<json::value> SqsService::SendOne(Ctx& c, Queue& q, const In& in, bool bat
                                  " for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."));
   std::string group(GetString(in, "MessageGroupId").value_or(""));
   std::string dedup(GetString(in, "MessageDeduplicationId").value_or(""));
-  int64_t now = c.clock.NowMillis();
   if (q.fifo) {
     if (group.empty())
       return Fail(AwsError::MissingParameter("The request must contain the parameter MessageGroupId."));
@@ -225,7 +236,7 @@ Result<json::value> SqsService::SendOne(Ctx& c, Queue& q, const In& in, bool bat
   }
   m.id = NewRequestId();  // a UUID; message ids need to be unique, not secret
   m.seq = q.next_seq++;
-  m.sender_id = c.principal.user_id;
+  m.sender_id = sender;
   m.sent_ms = now;
   int64_t delay_s = delay ? *delay : q.Int("DelaySeconds");
   m.visible_at_ms = now + delay_s * 1000;
@@ -235,8 +246,8 @@ Result<json::value> SqsService::SendOne(Ctx& c, Queue& q, const In& in, bool bat
   if (!m.md5_system_attributes.empty()) out["MD5OfMessageSystemAttributes"] = m.md5_system_attributes;
   out["MessageId"] = m.id;
   if (q.fifo) out["SequenceNumber"] = m.sequence_number;
-  PersistMessage(&c, q, m);
-  if (q.fifo) PersistQueue(&c, q);
+  PersistMessage(c, q, m);
+  if (q.fifo) PersistQueue(c, q);
   q.by_visible.emplace(m.visible_at_ms, m.seq);
   uint64_t seq = m.seq;
   q.messages.emplace(seq, std::move(m));

@@ -117,6 +117,11 @@ class SqsService final : public aws::ServiceHandler {
   static AwsError Error(std::string_view shape, std::string message);
 
   Result<json::value> SendOne(Ctx& c, Queue& q, const In& entry, bool batch);
+  // Sends a message on behalf of another service (SNS), as `sender`. `in` is SendMessage's
+  // input without QueueUrl. NonExistentQueue when the queue is gone.
+  Result<json::value> SendFromService(std::string_view queue_arn, const In& in,
+                                      const std::string& sender);
+  Result<json::value> Send(Queue& q, const In& in, int64_t now, const std::string& sender, Ctx* c);
   void Deliver(Queue& q, int64_t now);  // serve waiting long polls (mu_ held)
   void ScheduleWake(Queue& q, int64_t now);
   void ExpireRetention(Queue& q, int64_t now);

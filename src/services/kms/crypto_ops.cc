@@ -1,0 +1,200 @@
+// Cryptographic operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext),
+// GenerateRandom. See crypto.h for the ciphertext format and what the GCM tag binds.
+#include "core/encoding.h"
+#include "services/kms/crypto.h"
+#include "services/kms/kms.h"
+
+namespace stratus::kms {
+namespace {
+
+constexpr std::string_view kAlgorithm = "SYMMETRIC_DEFAULT";
+
+std::map<std::string, std::string> ContextOf(const json::object* ctx) {
+  std::map<std::string, std::string> out;
+  if (!ctx) return out;
+  for (const auto& [k, v] : *ctx) out[std::string(k)] = v.is_string() ? std::string(v.get_string()) : "";
+  return out;
+}
+
+AwsError KmsError(std::string_view shape, std::string message) {
+  return aws::ModelErrorFor(*aws::CompiledService("kms"), shape, std::move(message));
+}
+
+// AWS answers InvalidCiphertextException without a message.
+AwsError InvalidCiphertext() { return KmsError("InvalidCiphertextException", ""); }
+
+std::optional<AwsError> CheckAlgorithm(const json::object& in, std::string_view member) {
+  auto alg = GetString(in, member);
+  if (alg && *alg != kAlgorithm)
+    return KmsError("InvalidKeyUsageException", "The encryption algorithm " + std::string(*alg) +
+                                                    " is not valid for a symmetric encryption KMS key.");
+  return std::nullopt;
+}
+
+std::optional<AwsError> CheckUnsupported(const json::object& in) {
+  if (in.contains("Recipient"))
+    return KmsError("UnsupportedOperationException",
+                    "Recipient (Nitro Enclaves attestation) is not supported by Stratus yet");
+  return std::nullopt;
+}
+
+// DryRun: AWS checks the request and answers DryRunOperationException instead of acting.
+std::optional<AwsError> CheckDryRun(const json::object& in) {
+  if (GetBool(in, "DryRun").value_or(false))
+    return KmsError("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.");
+  return std::nullopt;
+}
+
+// GenerateDataKey's length: exactly one of KeySpec and NumberOfBytes.
+Result<size_t> DataKeyLength(const json::object& in) {
+  auto spec = GetString(in, "KeySpec");
+  auto bytes = GetInt(in, "NumberOfBytes");
+  if (spec.has_value() == bytes.has_value())
+    return Fail(AwsError::Validation("Please specify either number of bytes or key spec."));
+  if (bytes) return static_cast<size_t>(*bytes);
+  return *spec == "AES_128" ? size_t{16} : size_t{32};
+}
+
+}  // namespace
+
+Result<std::string> KmsService::SealFor(const Ctx& c, const Key& k, std::string_view plaintext,
+                                        const In* context) {
+  const Material& m = k.Current();
+  Blob blob;
+  blob.key_id = k.id;
+  blob.material_version = m.version;
+  std::string aad = AdditionalData(k.account, k.region, k.id, m.version, ContextOf(context));
+  if (!Seal(m.bytes, aad, plaintext, blob)) return Fail(KmsError("KMSInternalException", "encryption failed"));
+  return EncodeBlob(blob);
+}
+
+Result<KmsService::Opened> KmsService::OpenCiphertext(Ctx& c, Region& r, std::string_view blob_base64,
+                                                      std::optional<std::string_view> key_ref,
+                                                      const In* context) {
+  Key* named = nullptr;
+  if (key_ref) {
+    auto k = Resolve(c, r, *key_ref, true);
+    if (!k) return Fail(k.error());
+    named = *k;
+  }
+  auto bytes = Base64Decode(blob_base64);
+  std::optional<Blob> blob = bytes ? DecodeBlob(*bytes) : std::nullopt;
+  if (!blob) return Fail(InvalidCiphertext());
+  // Keys belong to their account and region: a blob made elsewhere names no key here.
+  auto it = r.keys.find(blob->key_id);
+  if (it == r.keys.end()) return Fail(InvalidCiphertext());
+  Key& key = it->second;
+  if (named && named != &key)
+    return Fail(KmsError("IncorrectKeyException",
+                         "The key ID in the request does not identify a CMK that can perform this operation."));
+  if (auto e = CheckUsable(key)) return Fail(*e);
+  const Material* m = key.Version(blob->material_version);
+  if (!m) return Fail(InvalidCiphertext());
+  std::string aad = AdditionalData(key.account, key.region, key.id, m->version, ContextOf(context));
+  auto plain = Open(m->bytes, aad, *blob);
+  if (!plain) return Fail(InvalidCiphertext());
+  return Opened{&key, m, std::move(*plain)};
+}
+
+KmsService::Out KmsService::Encrypt(Ctx& c, const In& in) {
+  auto k = ResolveInput(c, in, true);
+  if (!k) return Fail(k.error());
+  if (auto e = CheckUsable(**k)) return Fail(*e);
+  if (auto e = CheckAlgorithm(in, "EncryptionAlgorithm")) return Fail(*e);
+  if (auto e = CheckDryRun(in)) return Fail(*e);
+  auto plain = Base64Decode(GetString(in, "Plaintext").value_or(""));
+  if (!plain) return Fail(AwsError::Validation("Plaintext is not valid base64"));
+  auto blob = SealFor(c, **k, *plain, GetObject(in, "EncryptionContext"));
+  if (!blob) return Fail(blob.error());
+  json::object out;
+  out["CiphertextBlob"] = Base64Encode(*blob);
+  out["KeyId"] = (*k)->arn;
+  out["EncryptionAlgorithm"] = kAlgorithm;
+  return out;
+}
+
+KmsService::Out KmsService::Decrypt(Ctx& c, const In& in) {
+  if (auto e = CheckUnsupported(in)) return Fail(*e);
+  if (auto e = CheckAlgorithm(in, "EncryptionAlgorithm")) return Fail(*e);
+  Region& r = RegionOf(c);
+  auto opened = OpenCiphertext(c, r, GetString(in, "CiphertextBlob").value_or(""), GetString(in, "KeyId"),
+                               GetObject(in, "EncryptionContext"));
+  if (!opened) return Fail(opened.error());
+  if (auto e = CheckDryRun(in)) return Fail(*e);
+  json::object out;
+  out["KeyId"] = opened->key->arn;
+  out["Plaintext"] = Base64Encode(opened->plaintext);
+  out["EncryptionAlgorithm"] = kAlgorithm;
+  out["KeyMaterialId"] = opened->material->id;
+  return out;
+}
+
+KmsService::Out KmsService::ReEncrypt(Ctx& c, const In& in) {
+  if (auto e = CheckAlgorithm(in, "SourceEncryptionAlgorithm")) return Fail(*e);
+  if (auto e = CheckAlgorithm(in, "DestinationEncryptionAlgorithm")) return Fail(*e);
+  Region& r = RegionOf(c);
+  auto opened = OpenCiphertext(c, r, GetString(in, "CiphertextBlob").value_or(""), GetString(in, "SourceKeyId"),
+                               GetObject(in, "SourceEncryptionContext"));
+  if (!opened) return Fail(opened.error());
+  auto dest = Resolve(c, r, GetString(in, "DestinationKeyId").value_or(""), true);
+  if (!dest) return Fail(dest.error());
+  if (auto e = CheckUsable(**dest)) return Fail(*e);
+  if (auto e = CheckDryRun(in)) return Fail(*e);
+  auto blob = SealFor(c, **dest, opened->plaintext, GetObject(in, "DestinationEncryptionContext"));
+  if (!blob) return Fail(blob.error());
+  json::object out;
+  out["CiphertextBlob"] = Base64Encode(*blob);
+  out["SourceKeyId"] = opened->key->arn;
+  out["KeyId"] = (*dest)->arn;
+  out["SourceEncryptionAlgorithm"] = kAlgorithm;
+  out["DestinationEncryptionAlgorithm"] = kAlgorithm;
+  out["SourceKeyMaterialId"] = opened->material->id;
+  out["DestinationKeyMaterialId"] = (*dest)->Current().id;
+  return out;
+}
+
+KmsService::Out KmsService::GenerateDataKey(Ctx& c, const In& in) {
+  if (auto e = CheckUnsupported(in)) return Fail(*e);
+  auto k = ResolveInput(c, in, true);
+  if (!k) return Fail(k.error());
+  if (auto e = CheckUsable(**k)) return Fail(*e);
+  auto n = DataKeyLength(in);
+  if (!n) return Fail(n.error());
+  if (auto e = CheckDryRun(in)) return Fail(*e);
+  std::string plain = RandomBytes(*n);
+  auto blob = SealFor(c, **k, plain, GetObject(in, "EncryptionContext"));
+  if (!blob) return Fail(blob.error());
+  json::object out;
+  out["CiphertextBlob"] = Base64Encode(*blob);
+  out["Plaintext"] = Base64Encode(plain);
+  out["KeyId"] = (*k)->arn;
+  out["KeyMaterialId"] = (*k)->Current().id;
+  return out;
+}
+
+KmsService::Out KmsService::GenerateDataKeyWithoutPlaintext(Ctx& c, const In& in) {
+  auto k = ResolveInput(c, in, true);
+  if (!k) return Fail(k.error());
+  if (auto e = CheckUsable(**k)) return Fail(*e);
+  auto n = DataKeyLength(in);
+  if (!n) return Fail(n.error());
+  if (auto e = CheckDryRun(in)) return Fail(*e);
+  auto blob = SealFor(c, **k, RandomBytes(*n), GetObject(in, "EncryptionContext"));
+  if (!blob) return Fail(blob.error());
+  json::object out;
+  out["CiphertextBlob"] = Base64Encode(*blob);
+  out["KeyId"] = (*k)->arn;
+  out["KeyMaterialId"] = (*k)->Current().id;
+  return out;
+}
+
+KmsService::Out KmsService::GenerateRandom(Ctx& c, const In& in) {
+  if (auto e = CheckUnsupported(in)) return Fail(*e);
+  if (in.contains("CustomKeyStoreId"))
+    return Fail(KmsError("UnsupportedOperationException", "Custom key stores are not supported by Stratus yet"));
+  auto n = GetInt(in, "NumberOfBytes");
+  if (!n) return Fail(AwsError::Validation("Please specify number of bytes."));
+  return json::object{{"Plaintext", Base64Encode(RandomBytes(static_cast<size_t>(*n)))}};
+}
+
+}  // namespace stratus::kms

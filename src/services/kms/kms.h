@@ -1,0 +1,151 @@
+// KMS: symmetric encryption keys (AES-256-GCM, real cryptography), aliases, tags, key
+// policies and rotation, per account and region, persisted through the store.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "aws/service.h"
+
+namespace stratus::kms {
+
+// One version of a key's material. Version 1 is created with the key; each rotation adds
+// the next. Older versions stay so older ciphertexts still decrypt.
+struct Material {
+  uint32_t version = 1;
+  std::string bytes;  // 32 bytes, AES-256
+  std::string id;     // 64 hex characters (KeyMaterialId)
+  int64_t created_ms = 0;
+  std::string rotation_type;  // "" for the original material, AUTOMATIC or ON_DEMAND
+};
+
+struct Key {
+  std::string account, region, id, arn;
+  std::string description, policy;
+  std::string state = "Enabled";  // Enabled, Disabled, PendingDeletion
+  int64_t created_ms = 0;
+  int64_t deletion_ms = 0;  // PendingDeletion only
+  int pending_days = 0;
+  std::map<std::string, std::string> tags;
+  bool rotation_enabled = false;
+  int rotation_days = 365;
+  int64_t next_rotation_ms = 0;
+  std::vector<Material> materials;  // by version, ascending; back() is current
+
+  const Material& Current() const { return materials.back(); }
+  const Material* Version(uint32_t v) const {
+    return v >= 1 && v <= materials.size() ? &materials[v - 1] : nullptr;
+  }
+};
+
+struct Alias {
+  std::string name;  // alias/...
+  std::string key_id;
+  int64_t created_ms = 0, updated_ms = 0;
+};
+
+class KmsService final : public aws::ServiceHandler {
+ public:
+  KmsService();
+  void Start(aws::ServiceEnv& env) override;
+  void Reset() override;
+
+  using Ctx = aws::Context;
+  using In = json::object;
+  using Out = Result<json::value>;
+
+ private:
+  struct Region {
+    std::map<std::string, Key> keys;       // by key id
+    std::map<std::string, Alias> aliases;  // by alias name
+    // Earliest time a key's deletion or automatic rotation falls due (see RegionOf).
+    int64_t due_ms = std::numeric_limits<int64_t>::max();
+  };
+
+  // keys.cc
+  Out CreateKey(Ctx& c, const In& in);
+  Out DescribeKey(Ctx& c, const In& in);
+  Out ListKeys(Ctx& c, const In& in);
+  Out UpdateKeyDescription(Ctx& c, const In& in);
+  Out EnableKey(Ctx& c, const In& in);
+  Out DisableKey(Ctx& c, const In& in);
+  Out ScheduleKeyDeletion(Ctx& c, const In& in);
+  Out CancelKeyDeletion(Ctx& c, const In& in);
+  Out TagResource(Ctx& c, const In& in);
+  Out UntagResource(Ctx& c, const In& in);
+  Out ListResourceTags(Ctx& c, const In& in);
+  Out GetKeyPolicy(Ctx& c, const In& in);
+  Out PutKeyPolicy(Ctx& c, const In& in);
+  Out ListKeyPolicies(Ctx& c, const In& in);
+  Out EnableKeyRotation(Ctx& c, const In& in);
+  Out DisableKeyRotation(Ctx& c, const In& in);
+  Out GetKeyRotationStatus(Ctx& c, const In& in);
+  Out RotateKeyOnDemand(Ctx& c, const In& in);
+  Out ListKeyRotations(Ctx& c, const In& in);
+  // aliases.cc
+  Out CreateAlias(Ctx& c, const In& in);
+  Out UpdateAlias(Ctx& c, const In& in);
+  Out DeleteAlias(Ctx& c, const In& in);
+  Out ListAliases(Ctx& c, const In& in);
+  // crypto_ops.cc
+  Out Encrypt(Ctx& c, const In& in);
+  Out Decrypt(Ctx& c, const In& in);
+  Out ReEncrypt(Ctx& c, const In& in);
+  Out GenerateDataKey(Ctx& c, const In& in);
+  Out GenerateDataKeyWithoutPlaintext(Ctx& c, const In& in);
+  Out GenerateRandom(Ctx& c, const In& in);
+
+  // kms_service.cc; mu_ held.
+  static AwsError Error(std::string_view shape, std::string message);
+  // The caller's region, after deleting keys whose waiting period ended and applying due
+  // automatic rotations.
+  Region& RegionOf(Ctx& c);
+  // A key by id or key ARN; with allow_alias also by alias name or alias ARN.
+  Result<Key*> Resolve(Ctx& c, Region& r, std::string_view ref, bool allow_alias);
+  Result<Key*> ResolveInput(Ctx& c, const In& in, bool allow_alias, std::string_view member = "KeyId");
+  // DisabledException / KMSInvalidStateException unless the key can do cryptography.
+  std::optional<AwsError> CheckUsable(const Key& k) const;
+  std::optional<AwsError> CheckNotPendingDeletion(const Key& k) const;
+  json::value Metadata(const Key& k) const;
+  std::string AliasArn(const Ctx& c, std::string_view name) const;
+  void AddMaterial(Key& k, int64_t now, std::string rotation_type);
+  // Decrypts a base64 ciphertext blob of this region; key_ref (optional, may be an alias)
+  // must name the blob's key. InvalidCiphertextException when it does not open.
+  struct Opened {
+    Key* key = nullptr;
+    const Material* material = nullptr;
+    std::string plaintext;
+  };
+  Result<Opened> OpenCiphertext(Ctx& c, Region& r, std::string_view blob_base64,
+                                std::optional<std::string_view> key_ref, const In* context);
+  // Encrypts under the key's current material; the blob's bytes.
+  Result<std::string> SealFor(const Ctx& c, const Key& k, std::string_view plaintext,
+                              const In* context);
+  void PersistKey(Ctx* c, const Key& k);
+  void UnpersistKey(Ctx* c, const Key& k);
+  void PersistAlias(Ctx* c, const std::string& account, const std::string& region, const Alias& a);
+  void UnpersistAlias(Ctx* c, const std::string& account, const std::string& region,
+                      const std::string& name);
+
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, Region> regions_;
+  aws::ServiceEnv* env_ = nullptr;
+};
+
+std::unique_ptr<aws::ServiceHandler> MakeKmsService();
+
+// One page of a listing: `all` from the Marker (an offset Stratus hands out) up to Limit
+// (default 100), as {member: [...], Truncated, NextMarker}. InvalidMarkerException for a
+// marker Stratus did not hand out.
+Result<json::object> Page(const json::object& in, json::array all, std::string_view member);
+
+// AWS's default key policy for a key in `account` (GetKeyPolicy of a key created without
+// a Policy): the account root may do everything.
+std::string DefaultKeyPolicy(std::string_view account);
+
+}  // namespace stratus::kms
