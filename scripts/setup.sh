@@ -38,6 +38,7 @@ fi
 if [ "${1:-}" = "--test" ]; then
   have_py boto3 "$BOTO3_VERSION" || $PY -m pip install -q "boto3==$BOTO3_VERSION"
   $PY -c "import pytest" 2>/dev/null || $PY -m pip install -q "pytest==9.2.0"
+  $PY -c "import cryptography" 2>/dev/null || $PY -m pip install -q "cryptography==48.0.0"
   $PY -m awscli --version >/dev/null 2>&1 || $PY -m pip install -q "awscli==$AWSCLI_VERSION"
   if [ -f tests/e2e/js/package.json ]; then
     (cd tests/e2e/js && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --silent --no-audit --no-fund; })

@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
         return builtin::Handle(req, resp, info, clock, *gateway, registry);
       });
 
-  aws::ServiceEnv env{clock, server.scheduler(), *store, account, &registry};
+  aws::ServiceEnv env{clock, server.scheduler(), *store, account, &registry, &server.client()};
   for (const auto& s : registry.all()) s->Start(env);
 
   if (auto err = server.Listen(); !err.empty()) {

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/http.h"
+#include "core/http_client.h"
 #include "core/json.h"
 
 namespace stratus::store {
@@ -53,6 +54,8 @@ struct ServiceEnv {
   std::string default_account;
   // The other services, for those that deliver to them (SNS to SQS).
   ServiceRegistry* registry = nullptr;
+  // Outbound HTTP (SNS http subscriptions).
+  HttpClient* http = nullptr;
 };
 
 struct Context {

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/timefmt.h"
 #include "net/body.h"
+#include "net/http_client.h"
 
 namespace stratus::net {
 namespace asio = boost::asio;
@@ -110,6 +111,7 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   AsioScheduler scheduler{ioc, clock};
+  std::unique_ptr<HttpClient> client = MakeHttpClient(ioc);
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   std::function<void()> on_stop;
@@ -392,5 +394,7 @@ void HttpServer::Run(std::function<void()> on_stop) {
 void HttpServer::Stop() { impl_->BeginStop(); }
 
 Scheduler& HttpServer::scheduler() { return impl_->scheduler; }
+
+HttpClient& HttpServer::client() { return *impl_->client; }
 
 }  // namespace stratus::net

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/http.h"
+#include "core/http_client.h"
 
 namespace stratus::net {
 
@@ -37,6 +38,8 @@ class HttpServer {
   void Stop();
   // Timers on the server's event loop, driven by the injected clock.
   Scheduler& scheduler();
+  // Outbound HTTP on the server's event loop.
+  HttpClient& client();
 
  private:
   struct Impl;

@@ -112,10 +112,107 @@ Result<json::object> CheckAttributes(const json::object* attrs) {
 
 }  // namespace
 
-std::string SnsService::Sign(std::string_view canonical) {
+std::string SnsService::Sign(std::string_view canonical, bool sha256) {
   std::lock_guard lock(mu_);
   if (!signer_) signer_ = MakeSigner();
-  return SignWith(signer_->key, canonical, false);
+  return SignWith(signer_->key, canonical, sha256);
+}
+
+namespace {
+std::string IsoMillis(int64_t ms) {
+  std::string t = FormatIso8601(ms - ms % 1000, false);
+  char buf[8];
+  std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(ms % 1000));
+  t.insert(t.size() - 1, buf);
+  return t;
+}
+
+// numRetries and minDelayTarget of the http retry policy in a DeliveryPolicy document
+// (AWS defaults: 3 retries, 20 s).
+std::pair<int, int> RetryPolicy(std::string_view policy) {
+  int retries = 3, delay = 20;
+  boost::system::error_code ec;
+  auto p = json::parse(policy, ec);
+  if (ec || !p.is_object()) return {retries, delay};
+  const json::object* http = GetObject(p.get_object(), "http");
+  const json::object* rp = http ? GetObject(*http, "defaultHealthyRetryPolicy") : nullptr;
+  if (!rp) rp = GetObject(p.get_object(), "healthyRetryPolicy");
+  if (rp) {
+    retries = static_cast<int>(GetInt(*rp, "numRetries").value_or(retries));
+    delay = static_cast<int>(GetInt(*rp, "minDelayTarget").value_or(delay));
+  }
+  return {retries, delay};
+}
+}  // namespace
+
+void SnsService::SendConfirmation(const Ctx& c, const Topic& t, const Subscription& s) {
+  int64_t now = c.clock.NowMillis();
+  std::string id = NewUuid();
+  std::string message = "You have chosen to subscribe to the topic " + t.arn +
+                        ".\nTo confirm the subscription, visit the SubscribeURL included in this message.";
+  std::string subscribe_url = BaseUrl(c) + "/?Action=ConfirmSubscription&TopicArn=" + t.arn + "&Token=" + s.token;
+  std::string ts = IsoMillis(now);
+  std::string canonical = "Message\n" + message + "\nMessageId\n" + id + "\nSubscribeURL\n" + subscribe_url +
+                          "\nTimestamp\n" + ts + "\nToken\n" + s.token + "\nTopicArn\n" + t.arn +
+                          "\nType\nSubscriptionConfirmation\n";
+  json::object env;
+  env["Type"] = "SubscriptionConfirmation";
+  env["MessageId"] = id;
+  env["Token"] = s.token;
+  env["TopicArn"] = t.arn;
+  env["Message"] = message;
+  env["SubscribeURL"] = subscribe_url;
+  env["Timestamp"] = ts;
+  env["SignatureVersion"] = "1";
+  env["Signature"] = Sign(canonical);
+  env["SigningCertURL"] = BaseUrl(c) + "/_stratus/sns/SimpleNotificationService-stratus.pem";
+  DeliverHttp(s, "SubscriptionConfirmation", json::serialize(env), id, 0);
+}
+
+void SnsService::DeliverHttp(const Subscription& s, std::string type, std::string body, std::string message_id,
+                             int attempt) {
+  if (!env_ || !env_->http) return;
+  OutboundRequest req;
+  req.url = s.endpoint;
+  req.headers.Set("Content-Type", "text/plain; charset=UTF-8");
+  req.headers.Set("User-Agent", "Amazon Simple Notification Service Agent");
+  req.headers.Set("x-amz-sns-message-type", type);
+  req.headers.Set("x-amz-sns-message-id", message_id);
+  req.headers.Set("x-amz-sns-topic-arn", s.topic_arn);
+  if (type == "Notification") req.headers.Set("x-amz-sns-subscription-arn", s.arn);
+  if (s.attributes.contains("RawMessageDelivery") && s.attributes.at("RawMessageDelivery") == "true")
+    req.headers.Set("x-amz-sns-rawdelivery", "true");
+  req.body = body;
+  env_->http->Send(std::move(req), [this, s, type, body, message_id, attempt](OutboundResult r) {
+    if (r.status >= 200 && r.status < 300) return;
+    std::string policy;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = s.attributes.find("DeliveryPolicy"); it != s.attributes.end()) policy = it->second;
+      else if (auto t = topics_.find(s.topic_arn); t != topics_.end() && t->second->attributes.contains("DeliveryPolicy"))
+        policy = t->second->attributes.at("DeliveryPolicy");
+    }
+    auto [retries, delay] = RetryPolicy(policy);
+    if (attempt < retries) {
+      env_->scheduler.ScheduleAt(env_->clock.NowMillis() + delay * 1000LL, [this, s, type, body, message_id, attempt] {
+        DeliverHttp(s, type, body, message_id, attempt + 1);
+      });
+      return;
+    }
+    // Out of retries: the subscription's dead-letter queue, if any, gets the message.
+    auto it = s.attributes.find("RedrivePolicy");
+    if (type != "Notification" || it == s.attributes.end()) return;
+    boost::system::error_code ec;
+    auto rp = json::parse(it->second, ec);
+    if (ec || !rp.is_object()) return;
+    std::string dlq(GetString(rp.get_object(), "deadLetterTargetArn").value_or(""));
+    auto* sqs = env_->registry ? dynamic_cast<sqs::SqsService*>(env_->registry->Find("sqs")) : nullptr;
+    if (sqs && !dlq.empty()) {
+      json::object input;
+      input["MessageBody"] = body;
+      (void)sqs->SendFromService(dlq, input, kSnsSenderId);
+    }
+  });
 }
 
 Result<json::value> SnsService::PublishOne(Ctx& c, Topic& t, const In& in) {
@@ -174,13 +271,7 @@ Result<json::value> SnsService::PublishOne(Ctx& c, Topic& t, const In& in) {
   if (t.fifo) out["SequenceNumber"] = sequence;
 
   // Work out each subscription's delivery now; send later, off the request.
-  std::string timestamp = FormatIso8601(now, false);
-  {
-    // AWS timestamps carry milliseconds always.
-    char buf[8];
-    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(now % 1000));
-    timestamp.insert(timestamp.size() - 1, buf);
-  }
+  std::string timestamp = IsoMillis(now);  // AWS timestamps always carry milliseconds
   std::string base = BaseUrl(c);
   bool sig2 = t.attributes.contains("SignatureVersion") && t.attributes.at("SignatureVersion") == "2";
   json::value attr_subject = json::value(*envelope_attrs);
@@ -241,6 +332,11 @@ Result<json::value> SnsService::PublishOne(Ctx& c, Topic& t, const In& in) {
       env["UnsubscribeURL"] = base + "/?Action=Unsubscribe&SubscriptionArn=" + s.arn;
       if (!envelope_attrs->empty()) env["MessageAttributes"] = *envelope_attrs;
       d.body = json::serialize(env);
+    }
+    if (s.protocol == "http") {
+      std::string body = d.body;
+      env_->scheduler.Post([this, s, body, message_id] { DeliverHttp(s, "Notification", body, message_id, 0); });
+      continue;
     }
     if (s.protocol != "sqs") {
       Recorded r;

@@ -80,7 +80,12 @@ class SnsService final : public aws::ServiceHandler {
   void PersistSubscription(Ctx* c, const Subscription& s);
   void Forget(Ctx* c, const Subscription& s);
   Result<json::value> PublishOne(Ctx& c, Topic& t, const In& in);
-  std::string Sign(std::string_view canonical);
+  std::string Sign(std::string_view canonical, bool sha256 = false);
+  // Posts to an http subscriber, retrying per the delivery policy, then to the subscription's
+  // dead-letter queue.
+  void DeliverHttp(const Subscription& s, std::string type, std::string body, std::string message_id,
+                   int attempt);
+  void SendConfirmation(const Ctx& c, const Topic& t, const Subscription& s);
   const std::string& CertificatePem();
 
   std::recursive_mutex mu_;

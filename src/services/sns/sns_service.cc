@@ -333,8 +333,10 @@ SnsService::Out SnsService::Subscribe(Ctx& c, const In& in) {
   if (s.attributes.contains("FilterPolicy")) s.attributes.try_emplace("FilterPolicyScope", "MessageAttributes");
   topic.subscriptions.push_back(s.arn);
   PersistSubscription(&c, s);
-  if (s.pending) {
-    // Stratus does not reach http/email endpoints yet: the confirmation is recorded.
+  if (s.pending && protocol == "http") {
+    SendConfirmation(c, topic, s);
+  } else if (s.pending) {
+    // Stratus does not reach https/email endpoints yet: the confirmation is recorded.
     Recorded r;
     r.protocol = protocol;
     r.endpoint = endpoint;

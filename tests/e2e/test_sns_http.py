@@ -1,0 +1,111 @@
+"""SNS delivery to http subscribers: confirmation through SubscribeURL, signed notifications
+with the x-amz-sns-* headers, retries and the subscription's dead-letter queue."""
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import threading
+import time
+
+import pytest
+import requests
+
+
+class Endpoint:
+    """A local http subscriber that records what SNS posts and answers with `status`."""
+
+    def __init__(self, status: int = 200):
+        self.status = status
+        self.posts: list[tuple[dict, dict]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.posts.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
+                self.send_response(outer.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, count: int, timeout: float = 5.0) -> list[tuple[dict, dict]]:
+        deadline = time.time() + timeout
+        while len(self.posts) < count and time.time() < deadline:
+            time.sleep(0.02)
+        return self.posts
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def endpoint():
+    e = Endpoint()
+    yield e
+    e.close()
+
+
+def verify(envelope: dict, fields: list[str]):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    canonical = "".join(f"{k}\n{envelope[k]}\n" for k in fields if k in envelope)
+    cert = x509.load_pem_x509_certificate(requests.get(envelope["SigningCertURL"], timeout=5).content)
+    cert.public_key().verify(base64.b64decode(envelope["Signature"]), canonical.encode(),
+                             padding.PKCS1v15(), hashes.SHA1())
+
+
+def test_http_subscription_confirms_and_receives(client, endpoint):
+    sns = client("sns")
+    topic = sns.create_topic(Name="http-topic")["TopicArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url)["SubscriptionArn"] == \
+        "pending confirmation"
+    headers, conf = endpoint.wait(1)[0]
+    assert headers["x-amz-sns-message-type"] == "SubscriptionConfirmation"
+    assert headers["x-amz-sns-topic-arn"] == topic
+    assert conf["Type"] == "SubscriptionConfirmation" and conf["TopicArn"] == topic
+    verify(conf, ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"])
+    # Visiting SubscribeURL confirms, as a subscriber's code does.
+    assert requests.get(conf["SubscribeURL"], timeout=5).status_code == 200
+    subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert subs[0]["SubscriptionArn"].startswith(topic + ":")
+
+    msg_id = sns.publish(TopicArn=topic, Message="to http", Subject="s")["MessageId"]
+    headers, note = endpoint.wait(2)[1]
+    assert headers["x-amz-sns-message-type"] == "Notification"
+    assert headers["x-amz-sns-message-id"] == msg_id
+    assert headers["x-amz-sns-subscription-arn"] == subs[0]["SubscriptionArn"]
+    assert note["Message"] == "to http" and note["MessageId"] == msg_id
+    verify(note, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+
+
+def test_http_retries_then_dead_letter_queue(client):
+    failing = Endpoint(status=500)
+    try:
+        sns, sqs = client("sns"), client("sqs")
+        topic = sns.create_topic(Name="http-dlq")["TopicArn"]
+        dlq = sqs.create_queue(QueueName="http-dlq-q")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=failing.url,
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+        token = failing.wait(1)[0][1]["Token"]
+        sns.confirm_subscription(TopicArn=topic, Token=token)
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(
+            {"healthyRetryPolicy": {"numRetries": 2, "minDelayTarget": 0, "maxDelayTarget": 1}}))
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RedrivePolicy",
+                                        AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
+        sns.publish(TopicArn=topic, Message="undeliverable")
+        posts = failing.wait(1 + 3)  # confirmation + first try + 2 retries
+        assert [p[1]["Type"] for p in posts[1:]] == ["Notification"] * 3
+        msgs = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=3).get("Messages", [])
+        assert json.loads(msgs[0]["Body"])["Message"] == "undeliverable"
+    finally:
+        failing.close()
