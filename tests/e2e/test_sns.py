@@ -22,7 +22,8 @@ import re
 import threading
 import time
 import uuid
-from urllib.parse import parse_qs, urlsplit
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -31,7 +32,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from stratus_helpers import DEFAULT_ACCOUNT, REGION, make_client
+from stratus_helpers import (
+    DEFAULT_ACCOUNT, FORM_CT, REGION, make_client, parse_xml, sign, xml_error)
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 UUID_RE = re.compile(f"^{UUID}$")
@@ -110,7 +112,7 @@ class Env:
     def receive(self, url: str, n: int, timeout: float = 6.0, deadline: float | None = None,
                 **kw) -> list[dict]:
         """Receives (long polls of up to 2 s) and deletes until `n` messages came or the
-        deadline (monotonic; default now + `timeout`) passed; always receives at least once."""
+        deadline (monotonic; default now + `timeout`) passed; receives at least once if n > 0."""
         out: list[dict] = []
         if deadline is None:
             deadline = time.monotonic() + timeout
@@ -171,7 +173,8 @@ class HttpSink:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
+                                       daemon=True)
         self.thread.start()
 
     def next(self, timeout: float = 5.0):
@@ -292,6 +295,34 @@ def test_fifo_topic_name_rules(sns):
     with pytest.raises(ClientError) as exc:
         sns.create_topic(Name=unique() + ".fifo")
     assert_error(exc, "InvalidParameter", prefix="Invalid parameter:")
+
+
+SNS_NS = "http://sns.amazonaws.com/doc/2010-03-31/"
+
+
+def raw_sns(server, **params) -> requests.Response:
+    body = urlencode({**params, "Version": "2010-03-31"}).encode()
+    headers = sign("POST", server.url + "/", "sns", body, {"Content-Type": FORM_CT})
+    return requests.post(server.url + "/", data=body, headers=headers, timeout=10)
+
+
+def test_query_protocol_xml(stratus):
+    name = unique()
+    r = raw_sns(stratus, Action="CreateTopic", Name=name)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("text/xml"), r.headers
+    root = ET.fromstring(r.content)
+    assert root.tag == f"{{{SNS_NS}}}CreateTopicResponse", r.text
+    doc = parse_xml(r.content)
+    assert doc.find("CreateTopicResult/TopicArn").text == topic_arn(name)
+    assert UUID_RE.match(doc.find("ResponseMetadata/RequestId").text), r.text
+    r = raw_sns(stratus, Action="GetTopicAttributes", TopicArn=topic_arn(unique("missing")))
+    assert r.status_code == 404, r.text
+    assert ET.fromstring(r.content).tag == f"{{{SNS_NS}}}ErrorResponse", r.text
+    err = xml_error(r.content)
+    assert (err["Type"], err["Code"], err["Message"]) == ("Sender", "NotFound",
+                                                          TOPIC_NOT_FOUND_MSG)
+    assert err["RequestId"]
 
 
 # ---- DeleteTopic, ListTopics -------------------------------------------------------------
@@ -1069,3 +1100,16 @@ def test_topics_and_subscriptions_survive_kill_9(start_stratus, tmp_path):
     msgs += env.receive_now(url)
     check("delivered after restart", [m["Body"] for m in msgs], ["kept"])
     assert not problems, "\n".join(problems)
+
+
+def test_reset_sns_forgets_topics(start_stratus):
+    env = Env(start_stratus())
+    arn = env.topic()
+    _, queue_arn = env.queue()
+    env.subscribe(arn, queue_arn)
+    assert requests.post(env.server.url + "/_stratus/reset?service=sns",
+                         timeout=10).status_code == 200
+    assert env.sns.list_topics()["Topics"] == []
+    assert env.sns.list_subscriptions()["Subscriptions"] == []
+    # Only SNS was reset: the queue is still there.
+    assert env.sqs.list_queues()["QueueUrls"]

@@ -127,7 +127,7 @@ std::optional<json::value> AttributeValue(const json::value& attr) {
   std::string_view type = GetString(attr.get_object(), "Type").value_or("");
   std::string_view v = GetString(attr.get_object(), "Value").value_or("");
   if (type.starts_with("Number")) {
-    json::value n{json::string(v)};
+    json::value n = json::string(v);  // not braces: those would make an array
     if (auto d = AsNumber(n)) return json::value(*d);
     return std::nullopt;
   }

@@ -8,6 +8,8 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <set>
 
 #include "core/encoding.h"
@@ -90,14 +92,23 @@ Result<json::object> CheckAttributes(const json::object* attrs) {
     std::string type(GetString(o, "DataType").value_or(""));
     std::string base = type.substr(0, type.find('.'));
     if (type != "String.Array" && base != "String" && base != "Number" && base != "Binary")
-      return Fail(SnsService::Invalid("The message attribute '" + std::string(name) +
-                                      "' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."));
+      return Fail(SnsService::Error("InvalidParameterValueException",
+                                    "The message attribute '" + std::string(name) +
+                                        "' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."));
     auto sv = GetString(o, "StringValue");
     auto bv = GetString(o, "BinaryValue");
     if ((base == "Binary" && !bv) || (base != "Binary" && (!sv || sv->empty())))
       return Fail(SnsService::Invalid("The message attribute '" + std::string(name) +
                                       "' must contain non-empty message attribute value for message attribute type '" +
                                       base + "'."));
+    if (base == "Number") {
+      std::string text(*sv);
+      char* end = nullptr;
+      std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size())
+        return Fail(SnsService::Error("InvalidParameterValueException",
+                                      "Could not cast message attribute '" + std::string(name) + "' value to number."));
+    }
     if (type == "String.Array") {
       boost::system::error_code ec;
       auto arr = json::parse(*sv, ec);
@@ -217,6 +228,7 @@ void SnsService::DeliverHttp(const Subscription& s, std::string type, std::strin
 
 Result<json::value> SnsService::PublishOne(Ctx& c, Topic& t, const In& in) {
   std::string message(GetString(in, "Message").value_or(""));
+  if (message.empty()) return Fail(Invalid("Invalid parameter: Empty message"));
   std::string subject(GetString(in, "Subject").value_or(""));
   if (stratus::Find(in, "Subject")) {
     bool ok = !subject.empty() && subject.size() <= 100;
@@ -407,6 +419,11 @@ SnsService::Out SnsService::PublishBatch(Ctx& c, const In& in) {
   for (const auto& e : *entries) {
     const auto& o = e.get_object();
     std::string_view id = GetString(o, "Id").value_or("");
+    bool valid = !id.empty() && id.size() <= 80;
+    for (char ch : id) valid &= std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+    if (!valid)
+      return Fail(Error("InvalidBatchEntryIdException",
+                        "The Id of a batch entry in a batch request doesn't abide by the specification."));
     if (!ids.insert(id).second)
       return Fail(Error("BatchEntryIdsNotDistinctException", "Two or more batch entries in the request have the same Id."));
     total += GetString(o, "Message").value_or("").size();

@@ -200,7 +200,7 @@ SnsService::Out SnsService::CreateTopic(Ctx& c, const In& in) {
 SnsService::Out SnsService::DeleteTopic(Ctx& c, const In& in) {
   std::lock_guard lock(mu_);
   auto it = topics_.find(std::string(GetString(in, "TopicArn").value_or("")));
-  if (it == topics_.end()) return Fail(Error("NotFoundException", "Topic does not exist"));
+  if (it == topics_.end()) return json::value(json::object());  // deleting twice is not an error
   for (const auto& sarn : it->second->subscriptions) {
     if (auto s = subscriptions_.find(sarn); s != subscriptions_.end()) {
       Forget(&c, s->second);
@@ -333,6 +333,7 @@ SnsService::Out SnsService::Subscribe(Ctx& c, const In& in) {
   if (s.attributes.contains("FilterPolicy")) s.attributes.try_emplace("FilterPolicyScope", "MessageAttributes");
   topic.subscriptions.push_back(s.arn);
   PersistSubscription(&c, s);
+  PersistTopic(&c, topic);
   if (s.pending && protocol == "http") {
     SendConfirmation(c, topic, s);
   } else if (s.pending) {
