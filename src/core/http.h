@@ -24,6 +24,7 @@ class Headers {
   void Set(std::string_view name, std::string_view value);
   void Add(std::string_view name, std::string_view value);
   void Remove(std::string_view name);
+  void Reserve(size_t n) { items_.reserve(n); }
   const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
 
  private:

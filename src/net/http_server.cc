@@ -134,6 +134,7 @@ struct HttpServer::Impl {
 
   static HttpRequest ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
     HttpRequest req;
+    req.headers.Reserve(16);
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     for (const auto& f : msg) req.headers.Add(f.name_string(), f.value());

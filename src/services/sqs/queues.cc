@@ -63,7 +63,7 @@ std::string RedrivePolicyError(const std::string& value, std::string_view reason
 
 }  // namespace
 
-int64_t Queue::Int(const std::string& attr) const {
+int64_t Queue::Int(std::string_view attr) const {
   auto it = attributes.find(attr);
   int64_t v = 0;
   if (it != attributes.end()) ParseInt(it->second, v);
@@ -244,7 +244,7 @@ SqsService::Out SqsService::CreateQueue(Ctx& c, const In& in) {
   q->name = name;
   q->arn = "arn:aws:sqs:" + c.region + ":" + c.account + ":" + name;
   q->fifo = fifo;
-  q->attributes = std::move(*checked);
+  q->attributes.insert(checked->begin(), checked->end());
   ApplyDefaults(*q);
   q->created_ms = q->modified_ms = now;
   if (const json::object* tags = GetObject(in, "tags"))

@@ -42,7 +42,7 @@ struct Queue {
   std::string account, region, name, arn;
   bool fifo = false;
   // Configurable attributes by name, as AWS renders them (strings).
-  std::map<std::string, std::string> attributes;
+  std::map<std::string, std::string, std::less<>> attributes;
   std::map<std::string, std::string> tags;
   int64_t created_ms = 0, modified_ms = 0, last_purge_ms = -1;
   uint64_t next_seq = 1;
@@ -54,7 +54,7 @@ struct Queue {
   uint64_t wake_task = 0;
   int64_t wake_at = 0;
 
-  int64_t Int(const std::string& attr) const;
+  int64_t Int(std::string_view attr) const;
   std::string Table() const;  // store table of its messages
 };
 
