@@ -1206,3 +1206,22 @@ def test_json_success_wire_format(stratus):
     assert r.status_code == 200, r.text
     assert r.json() == {"QueueUrl": f"{stratus.url}/{DEFAULT_ACCOUNT}/{name}"}
     assert r.headers.get("x-amzn-RequestId")
+
+
+def test_deleting_a_queue_answers_its_long_polls(sqs, make_queue):
+    # A receive waiting on a queue that is deleted is answered (empty), not left hanging.
+    url = make_queue()
+    result = {}
+
+    def poll():
+        t0 = time.time()
+        result["messages"] = receive(sqs, url, WaitTimeSeconds=10)
+        result["elapsed"] = time.time() - t0
+
+    t = threading.Thread(target=poll)
+    t.start()
+    time.sleep(0.5)
+    sqs.delete_queue(QueueUrl=url)
+    t.join(timeout=15)
+    assert result["messages"] == []
+    assert result["elapsed"] < 5

@@ -548,6 +548,17 @@ void SqsService::Deliver(Queue& q, int64_t now) {
   if (!q.waiters.empty()) ScheduleWake(q, now);
 }
 
+void SqsService::ReleaseWaiters(Queue& q) {
+  for (auto& w : q.waiters) {
+    if (w->finished) continue;
+    w->finished = true;
+    if (env_) env_->scheduler.Cancel(w->timer);
+    auto done = std::move(w->done);
+    env_->scheduler.Post([done = std::move(done), w] { done(json::value(json::object())); });
+  }
+  q.waiters.clear();
+}
+
 void SqsService::ScheduleWake(Queue& q, int64_t now) {
   // Wake waiting receivers when the next delayed or in-flight message becomes visible.
   auto it = q.by_visible.upper_bound({now, UINT64_MAX});

@@ -309,7 +309,7 @@ SqsService::Out SqsService::DeleteQueue(Ctx& c, const In& in) {
   if (!q) return Fail(q.error());
   Queue& queue = **q;
   int64_t now = c.clock.NowMillis();
-  for (auto& w : queue.waiters) (void)w;  // waiters are answered empty by their timers
+  ReleaseWaiters(queue);
   if (env_ && queue.wake_task) env_->scheduler.Cancel(queue.wake_task);
   if (c.store.persistent()) {
     c.Persisted(c.store.Delete("sqs/" + queue.account + "/" + queue.region + "/q", queue.name));

@@ -124,6 +124,8 @@ class SqsService final : public aws::ServiceHandler {
   Result<json::value> Send(Queue& q, const In& in, int64_t now, const std::string& sender, Ctx* c);
   void Deliver(Queue& q, int64_t now);  // serve waiting long polls (mu_ held)
   void ScheduleWake(Queue& q, int64_t now);
+  // Answers every long poll waiting on a queue that is going away, with no messages.
+  void ReleaseWaiters(Queue& q);
   void ExpireRetention(Queue& q, int64_t now);
   void MoveToQueue(Queue& from, Message&& m, Queue& to, int64_t now);
   void EraseMessage(Queue& q, uint64_t seq);

@@ -281,8 +281,10 @@ void SqsService::Start(aws::ServiceEnv& env) {
 void SqsService::Reset() {
   std::lock_guard lock(mu_);
   for (auto& [key, region] : regions_)
-    for (auto& [name, q] : region.queues)
+    for (auto& [name, q] : region.queues) {
+      ReleaseWaiters(*q);
       if (q->wake_task && env_) env_->scheduler.Cancel(q->wake_task);
+    }
   regions_.clear();
   move_tasks_.clear();
   if (env_ && env_->store.persistent()) env_->store.DeletePrefix("sqs/");
