@@ -296,6 +296,7 @@ void Gateway::Finish(const std::shared_ptr<Exchange>& ex, Result<json::value> re
 }
 
 void Gateway::Send(const std::shared_ptr<Exchange>& ex, HttpResponse response) {
+  response.headers.Reserve(6);
   response.headers.Set("x-amzn-RequestId", ex->request_id);
   if (ex->route.protocol == Protocol::RestXml && ex->route.service) {
     response.headers.Set("x-amz-request-id", ex->request_id);

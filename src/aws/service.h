@@ -58,11 +58,12 @@ struct ServiceEnv {
   HttpClient* http = nullptr;
 };
 
+// Lives as long as the request; the strings are the gateway's, not copies.
 struct Context {
-  std::string request_id;
-  std::string account;
-  std::string region;
-  Principal principal;
+  const std::string& request_id;
+  const std::string& account;
+  const std::string& region;
+  const Principal& principal;
   const Clock& clock;
   Scheduler& scheduler;
   store::Store& store;

@@ -34,6 +34,11 @@ constexpr int64_t kMaxVisibilityMs = 43'200'000;  // 12 hours
 // AWS: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
 std::optional<uint32_t> InvalidCharacter(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b >= 0x20 && b < 0x80) {  // printable ASCII, the common case
+      ++i;
+      continue;
+    }
     uint32_t cp = 0;
     if (!NextCodePoint(s, i, cp)) return 0xFFFF;
     bool ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
