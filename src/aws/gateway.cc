@@ -234,7 +234,7 @@ void Gateway::Handle(HttpRequest&& req, Responder respond) {
     return;
   }
   ServiceHandler* handler = registry_.Find(route.service_id);
-  const ServiceHandler::Entry* entry = handler ? handler->Find(op.name) : nullptr;
+  const ServiceHandler::Entry* entry = handler ? handler->FindHandler(op.name) : nullptr;
 
   auto decoded = DecodeRequest(route.protocol, svc, op, route.wire);
   if (!decoded) {

@@ -116,7 +116,8 @@ class ServiceHandler {
     SyncHandler sync;
     AsyncHandler async;
   };
-  const Entry* Find(std::string_view op) const {
+  // The handler of an operation, or null (named so it does not hide stratus::Find in services).
+  const Entry* FindHandler(std::string_view op) const {
     auto it = handlers_.find(op);
     return it == handlers_.end() ? nullptr : &it->second;
   }

@@ -117,7 +117,7 @@ std::string CoverageMarkdown(const aws::ServiceRegistry& registry) {
     int impl = 0;
     std::string missing;
     for (auto op : ops) {
-      if (h && h->Find(op)) {
+      if (h && h->FindHandler(op)) {
         ++impl;
       } else if (h) {
         missing += (missing.empty() ? "" : ", ") + std::string(op);

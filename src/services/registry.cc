@@ -1,8 +1,10 @@
 #include "services/registry.h"
 
 #include "services/kms/kms.h"
+#include "services/secretsmanager/secretsmanager.h"
 #include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
+#include "services/ssm/ssm.h"
 #include "services/sts/sts_service.h"
 
 namespace stratus::services {
@@ -12,6 +14,8 @@ void RegisterAll(aws::ServiceRegistry& registry, const aws::CredentialResolver**
   registry.Add(sqs::MakeSqsService());
   registry.Add(sns::MakeSnsService());
   registry.Add(kms::MakeKmsService());
+  registry.Add(ssm::MakeSsmService());
+  registry.Add(secretsmanager::MakeSecretsManagerService());
 }
 
 }  // namespace stratus::services

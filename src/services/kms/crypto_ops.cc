@@ -96,6 +96,48 @@ Result<KmsService::Opened> KmsService::OpenCiphertext(Ctx& c, Region& r, std::st
   return Opened{&key, m, std::move(*plain)};
 }
 
+Result<KmsService::Crypted> KmsService::CryptFor(Ctx& c, CryptOp op, std::string_view key_ref,
+                                                 std::string_view data, const In* context) {
+  std::lock_guard lock(mu_);
+  Region& r = RegionOf(c);
+  if (op == CryptOp::kDecrypt) {
+    std::optional<std::string_view> ref;
+    if (!key_ref.empty()) ref = key_ref;
+    auto opened = OpenCiphertext(c, r, Base64Encode(data), ref, context);
+    if (!opened) return Fail(opened.error());
+    return Crypted{std::move(opened->plaintext), opened->key->arn};
+  }
+  if (key_ref.starts_with("alias/aws/") && !r.aliases.contains(std::string(key_ref))) {
+    // AWS-managed keys are created on the service's first use (KMS developer guide, "AWS
+    // managed keys"); Stratus shows them as customer keys (see README).
+    int64_t now = c.clock.NowMillis();
+    Key k;
+    k.account = c.account;
+    k.region = c.region;
+    k.id = NewUuid();
+    k.arn = "arn:aws:kms:" + c.region + ":" + c.account + ":key/" + k.id;
+    std::string service(key_ref.substr(10));
+    k.description = service == "ssm"
+                        ? "Default master key that protects my SSM parameters when no other key is defined"
+                        : "Default master key that protects my " + service + " data when no other key is defined";
+    k.policy = DefaultKeyPolicy(c.account);
+    k.created_ms = now;
+    AddMaterial(k, now, "");
+    PersistKey(&c, k);
+    Alias a{std::string(key_ref), k.id, now, now};
+    PersistAlias(&c, c.account, c.region, a);
+    r.aliases[a.name] = a;
+    std::string id = k.id;
+    r.keys[id] = std::move(k);
+  }
+  auto k = Resolve(c, r, key_ref, true);
+  if (!k) return Fail(k.error());
+  if (auto e = CheckUsable(**k)) return Fail(*e);
+  auto blob = SealFor(c, **k, data, context);
+  if (!blob) return Fail(blob.error());
+  return Crypted{std::move(*blob), (*k)->arn};
+}
+
 KmsService::Out KmsService::Encrypt(Ctx& c, const In& in) {
   auto k = ResolveInput(c, in, true);
   if (!k) return Fail(k.error());

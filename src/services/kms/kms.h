@@ -59,6 +59,21 @@ class KmsService final : public aws::ServiceHandler {
   using In = json::object;
   using Out = Result<json::value>;
 
+  // For services that keep values under KMS (SSM SecureString), in the caller's account and
+  // region. kEncrypt seals `data` under key_ref (key id, key ARN, alias name or alias ARN) and
+  // gives the ciphertext blob's bytes, the very blob Decrypt accepts; an alias/aws/<service>
+  // that does not exist yet is created with a new AWS-managed key, as AWS does on a
+  // service's first use. kDecrypt opens the blob's bytes in `data` (key_ref optional, "" for
+  // none) and gives the plaintext. Either way key_arn names the key. Errors are KMS's
+  // (NotFoundException, DisabledException, InvalidCiphertextException...).
+  enum class CryptOp { kEncrypt, kDecrypt };
+  struct Crypted {
+    std::string data;
+    std::string key_arn;
+  };
+  Result<Crypted> CryptFor(Ctx& c, CryptOp op, std::string_view key_ref, std::string_view data,
+                           const In* context);
+
  private:
   struct Region {
     std::map<std::string, Key> keys;       // by key id

@@ -387,18 +387,14 @@ SnsService::Out SnsService::Publish(Ctx& c, const In& in) {
   std::lock_guard lock(mu_);
   std::string target(GetString(in, "TopicArn").value_or(GetString(in, "TargetArn").value_or("")));
   if (auto phone = GetString(in, "PhoneNumber"); phone && target.empty()) {
-    Recorded r;
-    r.protocol = "sms";
-    r.endpoint = *phone;
-    r.message_id = NewUuid();
-    r.message = GetString(in, "Message").value_or("");
-    r.timestamp_ms = c.clock.NowMillis();
-    json::object out;
-    out["MessageId"] = r.message_id;
-    recorded_.push_back(std::move(r));
-    return json::value(std::move(out));
+    if (GetString(in, "Message").value_or("").empty()) return Fail(Invalid("Invalid parameter: Empty message"));
+    return PublishSms(c, std::string(*phone), in);
   }
   if (target.empty()) return Fail(Invalid("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"));
+  if (target.find(":endpoint/") != std::string::npos) {
+    if (GetString(in, "Message").value_or("").empty()) return Fail(Invalid("Invalid parameter: Empty message"));
+    return PublishToEndpoint(c, target, in);
+  }
   auto t = TopicByArn(target, c);
   if (!t) return Fail(t.error());
   return PublishOne(c, **t, in);

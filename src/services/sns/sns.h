@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,23 @@ struct Topic {
 struct Recorded {
   std::string protocol, endpoint, topic_arn, message_id, subject, message;
   int64_t timestamp_ms = 0;
+};
+
+struct PlatformApplication {
+  std::string arn, name, platform;
+  std::map<std::string, std::string> attributes;
+};
+
+struct PlatformEndpoint {
+  std::string arn, application_arn;
+  std::map<std::string, std::string> attributes;  // Token, Enabled, CustomUserData
+};
+
+// SMS settings and phone-number state of one account and region.
+struct SmsState {
+  std::map<std::string, std::string> attributes;
+  std::set<std::string> opted_out;
+  std::map<std::string, std::pair<std::string, std::string>> sandbox;  // number -> (status, otp)
 };
 
 class SnsService final : public aws::ServiceHandler {
@@ -68,6 +86,33 @@ class SnsService final : public aws::ServiceHandler {
   Out RemovePermission(Ctx& c, const In& in);
   Out GetDataProtectionPolicy(Ctx& c, const In& in);
   Out PutDataProtectionPolicy(Ctx& c, const In& in);
+  // platform.cc
+  Out CreatePlatformApplication(Ctx& c, const In& in);
+  Out GetPlatformApplicationAttributes(Ctx& c, const In& in);
+  Out SetPlatformApplicationAttributes(Ctx& c, const In& in);
+  Out ListPlatformApplications(Ctx& c, const In& in);
+  Out DeletePlatformApplication(Ctx& c, const In& in);
+  Out CreatePlatformEndpoint(Ctx& c, const In& in);
+  Out GetEndpointAttributes(Ctx& c, const In& in);
+  Out SetEndpointAttributes(Ctx& c, const In& in);
+  Out ListEndpointsByPlatformApplication(Ctx& c, const In& in);
+  Out DeleteEndpoint(Ctx& c, const In& in);
+  Out GetSMSAttributes(Ctx& c, const In& in);
+  Out SetSMSAttributes(Ctx& c, const In& in);
+  Out CheckIfPhoneNumberIsOptedOut(Ctx& c, const In& in);
+  Out ListPhoneNumbersOptedOut(Ctx& c, const In& in);
+  Out OptInPhoneNumber(Ctx& c, const In& in);
+  Out CreateSMSSandboxPhoneNumber(Ctx& c, const In& in);
+  Out DeleteSMSSandboxPhoneNumber(Ctx& c, const In& in);
+  Out ListSMSSandboxPhoneNumbers(Ctx& c, const In& in);
+  Out VerifySMSSandboxPhoneNumber(Ctx& c, const In& in);
+  Out GetSMSSandboxAccountStatus(Ctx& c, const In& in);
+  Out ListOriginationNumbers(Ctx& c, const In& in);
+  // Records an SMS or push delivery; an error when the target cannot take it.
+  Result<json::value> PublishToEndpoint(Ctx& c, const std::string& target_arn, const In& in);
+  Result<json::value> PublishSms(Ctx& c, const std::string& phone, const In& in);
+  SmsState& Sms(const Ctx& c) { return sms_[{c.account, c.region}]; }
+
   // publish.cc
   Out Publish(Ctx& c, const In& in);
   Out PublishBatch(Ctx& c, const In& in);
@@ -92,6 +137,9 @@ class SnsService final : public aws::ServiceHandler {
   std::map<std::string, std::unique_ptr<Topic>> topics_;  // by ARN
   std::map<std::string, Subscription> subscriptions_;     // by ARN
   std::vector<Recorded> recorded_;
+  std::map<std::string, PlatformApplication> applications_;  // by ARN
+  std::map<std::string, PlatformEndpoint> endpoints_;         // by ARN
+  std::map<std::pair<std::string, std::string>, SmsState> sms_;
   aws::ServiceEnv* env_ = nullptr;
   struct Signer;
   std::shared_ptr<Signer> signer_;

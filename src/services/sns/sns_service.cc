@@ -123,6 +123,27 @@ SnsService::SnsService() : ServiceHandler("sns") {
   STRATUS_SNS_OP(GetDataProtectionPolicy);
   STRATUS_SNS_OP(PutDataProtectionPolicy);
   STRATUS_SNS_OP(Publish);
+  STRATUS_SNS_OP(CreatePlatformApplication);
+  STRATUS_SNS_OP(GetPlatformApplicationAttributes);
+  STRATUS_SNS_OP(SetPlatformApplicationAttributes);
+  STRATUS_SNS_OP(ListPlatformApplications);
+  STRATUS_SNS_OP(DeletePlatformApplication);
+  STRATUS_SNS_OP(CreatePlatformEndpoint);
+  STRATUS_SNS_OP(GetEndpointAttributes);
+  STRATUS_SNS_OP(SetEndpointAttributes);
+  STRATUS_SNS_OP(ListEndpointsByPlatformApplication);
+  STRATUS_SNS_OP(DeleteEndpoint);
+  STRATUS_SNS_OP(GetSMSAttributes);
+  STRATUS_SNS_OP(SetSMSAttributes);
+  STRATUS_SNS_OP(CheckIfPhoneNumberIsOptedOut);
+  STRATUS_SNS_OP(ListPhoneNumbersOptedOut);
+  STRATUS_SNS_OP(OptInPhoneNumber);
+  STRATUS_SNS_OP(CreateSMSSandboxPhoneNumber);
+  STRATUS_SNS_OP(DeleteSMSSandboxPhoneNumber);
+  STRATUS_SNS_OP(ListSMSSandboxPhoneNumbers);
+  STRATUS_SNS_OP(VerifySMSSandboxPhoneNumber);
+  STRATUS_SNS_OP(GetSMSSandboxAccountStatus);
+  STRATUS_SNS_OP(ListOriginationNumbers);
   STRATUS_SNS_OP(PublishBatch);
 #undef STRATUS_SNS_OP
 }
@@ -705,6 +726,9 @@ void SnsService::Reset() {
   topics_.clear();
   subscriptions_.clear();
   recorded_.clear();
+  applications_.clear();
+  endpoints_.clear();
+  sms_.clear();
   if (env_ && env_->store.persistent()) env_->store.DeletePrefix("sns/");
 }
 
@@ -713,6 +737,19 @@ bool SnsService::HandleBuiltin(const HttpRequest& req, std::string_view rest, Ht
     resp.status = 200;
     resp.headers.Set("Content-Type", "application/x-pem-file");
     resp.body = CertificatePem();
+    return true;
+  }
+  if (rest == "opt-out" && req.method == "POST") {
+    // Simulates a subscriber replying STOP: ?phoneNumber=+1...&account=...&region=...
+    std::string phone, account = env_->default_account, region = "us-east-1";
+    for (const auto& [k, v] : req.QueryParams()) {
+      if (k == "phoneNumber") phone = v;
+      else if (k == "account") account = v;
+      else if (k == "region") region = v;
+    }
+    std::lock_guard lock(mu_);
+    sms_[{account, region}].opted_out.insert(phone);
+    resp.status = 204;
     return true;
   }
   if (rest == "messages") {

@@ -1,0 +1,115 @@
+// SSM Parameter Store: String, StringList and SecureString parameters (SecureString values
+// sealed through KMS), versions, labels, hierarchies, tags, per account and region, persisted
+// through the store.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/service.h"
+
+namespace stratus::kms {
+class KmsService;
+}
+
+namespace stratus::ssm {
+
+// One version of a parameter. SecureString values are kept as the base64 KMS ciphertext blob.
+struct Version {
+  int64_t number = 0;
+  std::string type, value, key_id, description, allowed_pattern, user;
+  std::string tier = "Standard";
+  std::string data_type = "text";
+  int64_t modified_ms = 0;
+  std::vector<std::string> labels;
+};
+
+struct Parameter {
+  std::string name;
+  std::vector<Version> versions;  // ascending; at most 100
+  std::map<std::string, std::string> tags;
+
+  const Version& Latest() const { return versions.back(); }
+  Version* Find(int64_t number);
+  Version* Labelled(std::string_view label);
+};
+
+// A filter of ParameterFilters after validation.
+struct Filter {
+  std::string key, option;
+  std::vector<std::string> values;
+};
+
+class SsmService final : public aws::ServiceHandler {
+ public:
+  SsmService();
+  void Start(aws::ServiceEnv& env) override;
+  void Reset() override;
+
+  using Ctx = aws::Context;
+  using In = json::object;
+  using Out = Result<json::value>;
+
+ private:
+  struct Region {
+    std::map<std::string, Parameter> params;  // by name
+  };
+
+  // parameters.cc
+  Out PutParameter(Ctx& c, const In& in);
+  Out GetParameter(Ctx& c, const In& in);
+  Out GetParameters(Ctx& c, const In& in);
+  Out DeleteParameter(Ctx& c, const In& in);
+  Out DeleteParameters(Ctx& c, const In& in);
+  Out GetParameterHistory(Ctx& c, const In& in);
+  Out LabelParameterVersion(Ctx& c, const In& in);
+  Out UnlabelParameterVersion(Ctx& c, const In& in);
+  // queries.cc
+  Out GetParametersByPath(Ctx& c, const In& in);
+  Out DescribeParameters(Ctx& c, const In& in);
+  // ssm_service.cc
+  Out AddTagsToResource(Ctx& c, const In& in);
+  Out ListTagsForResource(Ctx& c, const In& in);
+  Out RemoveTagsFromResource(Ctx& c, const In& in);
+
+ public:
+  // Shared by the operation files; mu_ held.
+  static AwsError Error(std::string_view shape, std::string message);
+  Region& RegionOf(const Ctx& c) { return regions_[{c.account, c.region}]; }
+  // By name or parameter ARN; nullptr when absent.
+  Parameter* Find(const Ctx& c, Region& r, std::string_view ref);
+  static std::string Arn(const Ctx& c, std::string_view name);
+  // The value as returned: SecureString decrypted through KMS when `decrypt`.
+  Result<std::string> ValueOf(Ctx& c, const Parameter& p, const Version& v, bool decrypt);
+  // The Parameter shape of GetParameter(s) and GetParametersByPath.
+  Result<json::object> Render(Ctx& c, const Parameter& p, const Version& v, bool decrypt,
+                              std::string_view selector);
+  Result<std::string> Seal(Ctx& c, std::string_view name, std::string_view key_ref,
+                           std::string_view plaintext);
+  void Persist(Ctx& c, const Parameter& p);
+  void Unpersist(Ctx& c, const std::string& name);
+
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, Region> regions_;
+  aws::ServiceEnv* env_ = nullptr;
+  kms::KmsService* kms_ = nullptr;
+};
+
+std::unique_ptr<aws::ServiceHandler> MakeSsmService();
+
+// Pagination for every listing: an opaque NextToken that encodes the offset of the next item.
+// InvalidNextToken for a token Stratus did not hand out.
+Result<size_t> PageStart(const json::object& in);
+std::string NextToken(size_t offset);
+
+// ParameterFilters checked as AWS checks them: GetParametersByPath (by_path) takes Type,
+// KeyId and Label; DescribeParameters every key but Label.
+Result<std::vector<Filter>> ParseFilters(const json::array* filters, bool by_path);
+// Whether a filter (other than Label for GetParametersByPath) matches the parameter.
+bool Matches(const Filter& f, const Parameter& p, const Version& v);
+
+}  // namespace stratus::ssm
