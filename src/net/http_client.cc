@@ -1,8 +1,10 @@
 #include "net/http_client.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace stratus::net {
 namespace {
@@ -13,15 +15,22 @@ using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 struct Url {
+  bool tls = false;
   std::string host, port, target;
 };
 
 std::optional<Url> ParseUrl(std::string_view url) {
-  if (!url.starts_with("http://")) return std::nullopt;
-  url.remove_prefix(7);
+  Url u;
+  if (url.starts_with("https://")) {
+    u.tls = true;
+    url.remove_prefix(8);
+  } else if (url.starts_with("http://")) {
+    url.remove_prefix(7);
+  } else {
+    return std::nullopt;
+  }
   size_t slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
-  Url u;
   u.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
   size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
@@ -29,7 +38,7 @@ std::optional<Url> ParseUrl(std::string_view url) {
     u.port = authority.substr(colon + 1);
   } else {
     u.host = authority;
-    u.port = "80";
+    u.port = u.tls ? "443" : "80";
   }
   if (u.host.empty()) return std::nullopt;
   return u;
@@ -37,7 +46,10 @@ std::optional<Url> ParseUrl(std::string_view url) {
 
 class BeastClient final : public HttpClient {
  public:
-  explicit BeastClient(asio::io_context& ioc) : ioc_(ioc) {}
+  // Local subscribers use self-signed certificates: TLS without peer verification.
+  explicit BeastClient(asio::io_context& ioc) : ioc_(ioc), tls_(asio::ssl::context::tls_client) {
+    tls_.set_verify_mode(asio::ssl::verify_none);
+  }
 
   void Send(OutboundRequest request, std::function<void(OutboundResult)> done) override {
     asio::co_spawn(ioc_, Run(std::move(request)),
@@ -62,6 +74,28 @@ class BeastClient final : public HttpClient {
       result.error = rec.message();
       co_return result;
     }
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), url->target, 11};
+    bool default_port = url->port == (url->tls ? "443" : "80");
+    req.set(bhttp::field::host, url->host + (default_port ? "" : ":" + url->port));
+    for (const auto& [k, v] : request.headers.all()) req.set(k, v);
+    req.body() = std::move(request.body);
+    req.prepare_payload();
+    if (url->tls) {
+      beast::ssl_stream<beast::tcp_stream> stream(ex, tls_);
+      SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str());
+      beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(request.timeout_ms));
+      auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, kNoThrow);
+      if (cec) {
+        result.error = cec.message();
+        co_return result;
+      }
+      auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kNoThrow);
+      if (hec) {
+        result.error = hec.message();
+        co_return result;
+      }
+      co_return co_await Exchange(stream, req);
+    }
     beast::tcp_stream stream(ex);
     stream.expires_after(std::chrono::milliseconds(request.timeout_ms));
     auto [cec, ep] = co_await stream.async_connect(endpoints, kNoThrow);
@@ -69,12 +103,12 @@ class BeastClient final : public HttpClient {
       result.error = cec.message();
       co_return result;
     }
-    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method),
-                                           url->target, 11};
-    req.set(bhttp::field::host, url->host + (url->port == "80" ? "" : ":" + url->port));
-    for (const auto& [k, v] : request.headers.all()) req.set(k, v);
-    req.body() = std::move(request.body);
-    req.prepare_payload();
+    co_return co_await Exchange(stream, req);
+  }
+
+  template <typename Stream>
+  static asio::awaitable<OutboundResult> Exchange(Stream& stream, bhttp::request<bhttp::string_body>& req) {
+    OutboundResult result;
     auto [wec, wn] = co_await bhttp::async_write(stream, req, kNoThrow);
     if (wec) {
       result.error = wec.message();
@@ -89,12 +123,11 @@ class BeastClient final : public HttpClient {
     }
     result.status = static_cast<int>(res.result_int());
     result.body = std::move(res.body());
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     co_return result;
   }
 
   asio::io_context& ioc_;
+  asio::ssl::context tls_;
 };
 
 }  // namespace

@@ -12,10 +12,39 @@ import pytest
 import requests
 
 
-class Endpoint:
-    """A local http subscriber that records what SNS posts and answers with `status`."""
+def self_signed_context(directory):
+    """An ssl server context with a fresh self-signed certificate for 127.0.0.1."""
+    import datetime
+    import ipaddress
+    import ssl
 
-    def __init__(self, status: int = 200):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_path, key_path)
+    return ctx
+
+
+class Endpoint:
+    """A local http(s) subscriber that records what SNS posts and answers with `status`."""
+
+    def __init__(self, status: int = 200, tls=None):
         self.status = status
         self.posts: list[tuple[dict, dict]] = []
         outer = self
@@ -32,7 +61,11 @@ class Endpoint:
                 pass
 
         self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        scheme = "http"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def wait(self, count: int, timeout: float = 5.0) -> list[tuple[dict, dict]]:
@@ -109,3 +142,20 @@ def test_http_retries_then_dead_letter_queue(client):
         assert json.loads(msgs[0]["Body"])["Message"] == "undeliverable"
     finally:
         failing.close()
+
+
+def test_https_subscription_confirms_and_receives(client, tmp_path):
+    secure = Endpoint(tls=self_signed_context(tmp_path))
+    try:
+        sns = client("sns")
+        topic = sns.create_topic(Name="https-topic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=secure.url)
+        conf = secure.wait(1)[0][1]
+        assert conf["Type"] == "SubscriptionConfirmation"
+        sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])
+        msg_id = sns.publish(TopicArn=topic, Message="over tls")["MessageId"]
+        headers, note = secure.wait(2)[1]
+        assert headers["x-amz-sns-message-type"] == "Notification"
+        assert note["MessageId"] == msg_id and note["Message"] == "over tls"
+    finally:
+        secure.close()

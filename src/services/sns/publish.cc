@@ -345,7 +345,7 @@ Result<json::value> SnsService::PublishOne(Ctx& c, Topic& t, const In& in) {
       if (!envelope_attrs->empty()) env["MessageAttributes"] = *envelope_attrs;
       d.body = json::serialize(env);
     }
-    if (s.protocol == "http") {
+    if (s.protocol == "http" || s.protocol == "https") {
       std::string body = d.body;
       env_->scheduler.Post([this, s, body, message_id] { DeliverHttp(s, "Notification", body, message_id, 0); });
       continue;

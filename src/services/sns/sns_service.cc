@@ -355,10 +355,10 @@ SnsService::Out SnsService::Subscribe(Ctx& c, const In& in) {
   topic.subscriptions.push_back(s.arn);
   PersistSubscription(&c, s);
   PersistTopic(&c, topic);
-  if (s.pending && protocol == "http") {
+  if (s.pending && (protocol == "http" || protocol == "https")) {
     SendConfirmation(c, topic, s);
   } else if (s.pending) {
-    // Stratus does not reach https/email endpoints yet: the confirmation is recorded.
+    // Stratus does not send email: the confirmation is recorded.
     Recorded r;
     r.protocol = protocol;
     r.endpoint = endpoint;
