@@ -99,6 +99,25 @@ std::optional<std::string> ValidEndpoint(std::string_view protocol, std::string_
   return "Invalid parameter: Amazon SNS does not support this protocol string: " + std::string(protocol);
 }
 
+// The rules SetSubscriptionAttributes and Subscribe's Attributes share.
+std::optional<std::string> CheckSubscriptionAttribute(std::string_view name, const std::string& value) {
+  static const std::set<std::string_view> kNames = {"DeliveryPolicy", "FilterPolicy", "FilterPolicyScope",
+                                                    "RawMessageDelivery", "RedrivePolicy",
+                                                    "SubscriptionRoleArn", "ReplayPolicy"};
+  if (!kNames.contains(name)) return "Invalid parameter: AttributeName";
+  if (name == "RawMessageDelivery" && value != "true" && value != "false")
+    return "Invalid parameter: RawMessageDelivery: Invalid value [" + value + "]. Must be true or false.";
+  if (name == "FilterPolicyScope" && value != "MessageAttributes" && value != "MessageBody")
+    return "Invalid parameter: FilterPolicyScope: Invalid filter policy scope, please use either MessageBody or MessageAttributes";
+  if (name == "FilterPolicy" && !value.empty()) {
+    boost::system::error_code ec;
+    auto p = json::parse(value, ec);
+    if (ec) return "Invalid parameter: FilterPolicy: failed to parse JSON.";
+    if (auto e = ValidateFilterPolicy(p)) return "Invalid parameter: FilterPolicy: " + *e;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 SnsService::SnsService() : ServiceHandler("sns") {
@@ -332,20 +351,11 @@ SnsService::Out SnsService::Subscribe(Ctx& c, const In& in) {
   if (const json::object* attrs = GetObject(in, "Attributes")) {
     for (const auto& [k, v] : *attrs) {
       std::string value = v.is_string() ? std::string(v.get_string()) : json::serialize(v);
-      json::object one{{"AttributeName", json::string(k)}, {"AttributeValue", json::string(value)}};
-      // Reuse the checks of SetSubscriptionAttributes.
-      static const std::set<std::string_view> kNames = {"DeliveryPolicy", "FilterPolicy", "FilterPolicyScope",
-                                                        "RawMessageDelivery", "RedrivePolicy",
-                                                        "SubscriptionRoleArn", "ReplayPolicy"};
-      if (!kNames.contains(k)) return Fail(Invalid("Invalid parameter: Attributes Reason: Unknown attribute " + std::string(k)));
-      if (k == "FilterPolicy") {
-        boost::system::error_code ec;
-        auto p = json::parse(value, ec);
-        if (ec) return Fail(Invalid("Invalid parameter: FilterPolicy: failed to parse JSON."));
-        if (auto e = ValidateFilterPolicy(p)) return Fail(Invalid("Invalid parameter: FilterPolicy: " + *e));
+      if (auto e = CheckSubscriptionAttribute(k, value)) {
+        if (*e == "Invalid parameter: AttributeName")
+          return Fail(Invalid("Invalid parameter: Attributes Reason: Unknown attribute " + std::string(k)));
+        return Fail(Invalid(*e));
       }
-      if (k == "RawMessageDelivery" && value != "true" && value != "false")
-        return Fail(Invalid("Invalid parameter: RawMessageDelivery: Invalid value [" + value + "]. Must be true or false."));
       s.attributes[std::string(k)] = value;
     }
   }
@@ -481,20 +491,7 @@ SnsService::Out SnsService::SetSubscriptionAttributes(Ctx& c, const In& in) {
   if (it == subscriptions_.end()) return Fail(Error("NotFoundException", "Subscription does not exist"));
   std::string name(GetString(in, "AttributeName").value_or(""));
   std::string value(GetString(in, "AttributeValue").value_or(""));
-  static const std::set<std::string_view> kNames = {"DeliveryPolicy", "FilterPolicy", "FilterPolicyScope",
-                                                    "RawMessageDelivery", "RedrivePolicy",
-                                                    "SubscriptionRoleArn", "ReplayPolicy"};
-  if (!kNames.contains(name)) return Fail(Invalid("Invalid parameter: AttributeName"));
-  if (name == "RawMessageDelivery" && value != "true" && value != "false")
-    return Fail(Invalid("Invalid parameter: RawMessageDelivery: Invalid value [" + value + "]. Must be true or false."));
-  if (name == "FilterPolicyScope" && value != "MessageAttributes" && value != "MessageBody")
-    return Fail(Invalid("Invalid parameter: FilterPolicyScope: Invalid filter policy scope, please use either MessageBody or MessageAttributes"));
-  if (name == "FilterPolicy" && !value.empty()) {
-    boost::system::error_code ec;
-    auto p = json::parse(value, ec);
-    if (ec) return Fail(Invalid("Invalid parameter: FilterPolicy: failed to parse JSON."));
-    if (auto e = ValidateFilterPolicy(p)) return Fail(Invalid("Invalid parameter: FilterPolicy: " + *e));
-  }
+  if (auto e = CheckSubscriptionAttribute(name, value)) return Fail(Invalid(*e));
   Subscription& s = it->second;
   if (value.empty() && name != "RawMessageDelivery") s.attributes.erase(name);
   else s.attributes[name] = value;
