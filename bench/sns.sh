@@ -9,17 +9,7 @@ cd "$ROOT"
 DURATION="${DURATION:-5s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 STRATUS="${STRATUS:-build/release/stratus}"
-TMP="$(mktemp -d)"
-PID=""
-cleanup() { [[ -z "$PID" ]] || kill "$PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"; }
-trap cleanup EXIT
-PIN_S=() PIN_W=()
-if command -v taskset >/dev/null && (($(nproc) >= 2)); then PIN_S=(taskset -c 0) PIN_W=(taskset -c 1); fi
-"${PIN_S[@]}" stdbuf -oL "$STRATUS" --port 0 --log-level warn --threads 1 >"$TMP/s.log" 2>&1 &
-PID=$!
-for _ in $(seq 200); do grep -q "ready on" "$TMP/s.log" && break; sleep 0.05; done
-URL="$(sed -n 's#.*ready on \(http://[^ ]*\).*#\1#p' "$TMP/s.log")"
-[[ -n "$URL" ]] || { cat "$TMP/s.log" >&2; exit 1; }
+source bench/lib.sh
 
 python3 - "$URL" >"$TMP/setup" <<'PY'
 import sys, boto3
@@ -39,25 +29,14 @@ sns.subscribe(TopicArn=t, Protocol="sqs", Endpoint=arn)
 print("latency", t, q)
 PY
 
-declare -A RPS P50 P99
-run() {  # run NAME CONNECTIONS SCRIPT [ENV=VALUE...]
-  local name="$1" conns="$2" script="$3"
-  shift 3
-  env "$@" "${PIN_W[@]}" wrk -t1 "-c$conns" "-d$DURATION" --latency -s "bench/$script" "$URL" >"$TMP/$name.out"
-  local line; line="$(grep '^WRK_RESULT' "$TMP/$name.out")"
-  [[ "$line" == *"non2xx=0 errors=0"* ]] || { echo "$name: errors: $line" >&2; exit 1; }
-  RPS[$name]="$(sed 's/.* rps=\([^ ]*\).*/\1/' <<<"$line")"
-  P50[$name]="$(sed 's/.* p50_ms=\([^ ]*\).*/\1/' <<<"$line")"
-  P99[$name]="$(sed 's/.* p99_ms=\([^ ]*\).*/\1/' <<<"$line")"
-}
 ONE="$(awk '$1=="one"{print $2}' "$TMP/setup")"
 TEN="$(awk '$1=="ten"{print $2}' "$TMP/setup")"
-run health "$CONNECTIONS" health.lua
-run one "$CONNECTIONS" sns_publish.lua TOPIC_ARN="$ONE"
-run ten "$CONNECTIONS" sns_publish.lua TOPIC_ARN="$TEN"
+wrk_run health "$CONNECTIONS" health.lua
+wrk_run one "$CONNECTIONS" sns_publish.lua TOPIC_ARN="$ONE"
+wrk_run ten "$CONNECTIONS" sns_publish.lua TOPIC_ARN="$TEN"
 # Latency of a single publisher (the server not saturated): delivery happens after the answer.
-run one1 1 sns_publish.lua TOPIC_ARN="$ONE"
-run ten1 1 sns_publish.lua TOPIC_ARN="$TEN"
+wrk_run one1 1 sns_publish.lua TOPIC_ARN="$ONE"
+wrk_run ten1 1 sns_publish.lua TOPIC_ARN="$TEN"
 LAT="$(python3 bench/sns_latency.py "$URL" $(awk '$1=="latency"{print $2, $3}' "$TMP/setup") 200)"
 
 echo

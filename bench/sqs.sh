@@ -18,18 +18,7 @@ LARGE="${LARGE:-1000000}"
 STRATUS="${STRATUS:-build/release/stratus}"
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
 
-TMP="$(mktemp -d)"
-PID=""
-cleanup() { [[ -z "$PID" ]] || kill "$PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"; }
-trap cleanup EXIT
-PIN_S=() PIN_W=()
-if command -v taskset >/dev/null && (($(nproc) >= 2)); then PIN_S=(taskset -c 0) PIN_W=(taskset -c 1); fi
-
-"${PIN_S[@]}" stdbuf -oL "$STRATUS" --port 0 --log-level warn --threads 1 >"$TMP/s.log" 2>&1 &
-PID=$!
-for _ in $(seq 200); do grep -q "ready on" "$TMP/s.log" && break; sleep 0.05; done
-URL="$(sed -n 's#.*ready on \(http://[^ ]*\).*#\1#p' "$TMP/s.log")"
-[[ -n "$URL" ]] || { cat "$TMP/s.log" >&2; exit 1; }
+source bench/lib.sh
 
 sqs() {  # sqs OP JSON
   curl -sf -X POST "$URL/" -H "Content-Type: application/x-amz-json-1.0" -H "X-Amz-Target: AmazonSQS.$1" \
@@ -39,17 +28,6 @@ sqs() {  # sqs OP JSON
 for q in send small large; do sqs CreateQueue "{\"QueueName\":\"$q\"}" >/dev/null; done
 qurl() { echo "$URL/000000000000/$1"; }
 
-declare -A RPS P50 P99
-run() {  # run NAME SCRIPT QUEUE [EXTRA ENV]
-  local name="$1" script="$2" queue="$3"
-  QUEUE_URL="$(qurl "$queue")" "${PIN_W[@]}" wrk -t1 "-c$CONNECTIONS" "-d$DURATION" --latency -s "bench/$script" "$URL" >"$TMP/$name.out"
-  local line; line="$(grep '^WRK_RESULT' "$TMP/$name.out")"
-  [[ "$line" == *"non2xx=0 errors=0"* ]] || { echo "$name: errors: $line" >&2; cat "$TMP/$name.out" >&2; exit 1; }
-  RPS[$name]="$(sed 's/.* rps=\([^ ]*\).*/\1/' <<<"$line")"
-  P50[$name]="$(sed 's/.* p50_ms=\([^ ]*\).*/\1/' <<<"$line")"
-  P99[$name]="$(sed 's/.* p99_ms=\([^ ]*\).*/\1/' <<<"$line")"
-  echo "  $name: ${RPS[$name]} req/s" >&2
-}
 fill() {  # fill QUEUE MESSAGES
   "${PIN_W[@]}" python3 bench/sqs_fill.py "$URL" "$(qurl "$1")" "$2"
 }
@@ -60,12 +38,12 @@ echo "Filling queues (1,000 and $LARGE messages)" >&2
 fill small 1000
 fill large "$LARGE"
 echo "  small holds $(count small), large holds $(count large)" >&2
-run health health.lua send
-run send sqs_send.lua send
-run batch sqs_send_batch.lua send
-run steady sqs_receive_delete.lua large
-run small sqs_receive.lua small
-run large sqs_receive.lua large
+wrk_run health "$CONNECTIONS" health.lua QUEUE_URL="$(qurl send)"
+wrk_run send "$CONNECTIONS" sqs_send.lua QUEUE_URL="$(qurl send)"
+wrk_run batch "$CONNECTIONS" sqs_send_batch.lua QUEUE_URL="$(qurl send)"
+wrk_run steady "$CONNECTIONS" sqs_receive_delete.lua QUEUE_URL="$(qurl large)"
+wrk_run small "$CONNECTIONS" sqs_receive.lua QUEUE_URL="$(qurl small)"
+wrk_run large "$CONNECTIONS" sqs_receive.lua QUEUE_URL="$(qurl large)"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo

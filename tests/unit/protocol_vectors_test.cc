@@ -197,17 +197,15 @@ Result<json::value> DecodeAsServer(const Service& svc, const Operation& op, cons
   return DecodeRequest(p, svc, op, wire);
 }
 
-TEST(ProtocolVectors, Inputs) {
-  const char* files[] = {"input/query.json", "input/json.json", "input/json_1_0.json",
-                         "input/json_1_0-query-compatible.json", "input/rest-json.json",
-                         "input/rest-xml.json", "input/smithy-rpc-v2-cbor.json",
-                         "input/smithy-rpc-v2-cbor-query-compatible.json",
-                         "input/smithy-rpc-v2-cbor-non-query-compatible.json"};
+// Runs `check` on every case of the given vector files except the known deviations, and
+// reports its failures (a message) as test failures. False when the vectors are not there.
+template <typename Check>
+bool RunVectors(std::initializer_list<const char*> files, std::string_view what, Check&& check) {
   int total = 0, passed = 0, skipped = 0;
   std::vector<std::string> failures;
   for (const char* file : files) {
     auto vectors = LoadVectors(file);
-    if (!vectors) GTEST_SKIP() << "protocol tests not found under " << STRATUS_SHARED_DIR;
+    if (!vectors) return false;
     for (const auto& suite_v : vectors->get_array()) {
       const auto& suite = suite_v.get_object();
       auto svc = MakeService(suite);
@@ -215,39 +213,46 @@ TEST(ProtocolVectors, Inputs) {
       for (const auto& case_v : suite.at("cases").get_array()) {
         const auto& c = case_v.get_object();
         auto op = AddOperation(*svc, c.at("given"));
-        ASSERT_TRUE(op.has_value());
+        EXPECT_TRUE(op.has_value());
+        if (!op) continue;
         ++total;
-        std::string id = std::string(file) + " " + std::string(GetString(c, "id").value_or("?"));
-        if (kKnownDeviations.contains(std::string(GetString(c, "id").value_or("")))) {
+        std::string_view case_id = GetString(c, "id").value_or("?");
+        if (kKnownDeviations.contains(std::string(case_id))) {
           ++skipped;
           continue;
         }
-        HttpRequest req = MakeRequest(c.at("serialized").get_object());
-        if (ProtocolOf(*svc) == Protocol::RpcV2Cbor) {
-          // Vectors carry CBOR bodies base64-encoded.
-          req.body = Base64Decode(req.body).value_or(req.body);
-        }
-        auto got = DecodeAsServer(*svc, **op, req);
-        if (!got) {
-          failures.push_back(id + ": decode error " + got.error().code + " " + got.error().message);
-          continue;
-        }
-        const Shape* in = (*op)->input;
-        json::value expected = c.at("params");
-        json::value ours = in ? Normalize(*in, *got) : json::value(json::object());
-        json::value want = in ? NormalizeExpected(*in, expected) : json::value(json::object());
-        if (in) DropGenerated(*in, ours, want);
-        if (Same(ours, want)) {
-          ++passed;
-        } else {
-          failures.push_back(id + ":\n   got  " + json::serialize(ours) + "\n   want " + json::serialize(want));
-        }
+        std::optional<std::string> failure = check(*svc, **op, c);
+        if (!failure) ++passed;
+        else failures.push_back(std::string(file) + " " + std::string(case_id) + ":" + *failure);
       }
     }
   }
   for (const auto& f : failures) ADD_FAILURE() << f;
-  std::cout << "protocol input vectors: " << passed << " / " << total << " decoded exactly, "
-            << skipped << " known deviations\n";
+  std::cout << "protocol " << what << " vectors: " << passed << " / " << total << " exact, " << skipped
+            << " known deviations\n";
+  return true;
+}
+
+TEST(ProtocolVectors, Inputs) {
+  bool found = RunVectors(
+      {"input/query.json", "input/json.json", "input/json_1_0.json",
+       "input/json_1_0-query-compatible.json", "input/rest-json.json", "input/rest-xml.json",
+       "input/smithy-rpc-v2-cbor.json", "input/smithy-rpc-v2-cbor-query-compatible.json",
+       "input/smithy-rpc-v2-cbor-non-query-compatible.json"},
+      "input", [](const Service& svc, const Operation& op, const json::object& c) -> std::optional<std::string> {
+        HttpRequest req = MakeRequest(c.at("serialized").get_object());
+        // Vectors carry CBOR bodies base64-encoded.
+        if (ProtocolOf(svc) == Protocol::RpcV2Cbor) req.body = Base64Decode(req.body).value_or(req.body);
+        auto got = DecodeAsServer(svc, op, req);
+        if (!got) return " decode error " + got.error().code + " " + got.error().message;
+        const Shape* in = op.input;
+        json::value ours = in ? Normalize(*in, *got) : json::value(json::object());
+        json::value want = in ? NormalizeExpected(*in, c.at("params")) : json::value(json::object());
+        if (in) DropGenerated(*in, ours, want);
+        if (Same(ours, want)) return std::nullopt;
+        return "\n   got  " + json::serialize(ours) + "\n   want " + json::serialize(want);
+      });
+  if (!found) GTEST_SKIP() << "protocol tests not found under " << STRATUS_SHARED_DIR;
 }
 
 // Reads a response back into a value with the decoders (the client's direction).
@@ -288,44 +293,25 @@ Result<json::value> ReadResponse(const Service& svc, const Operation& op, const 
 }
 
 TEST(ProtocolVectors, Outputs) {
-  const char* files[] = {"output/query.json", "output/json.json", "output/json_1_0.json",
-                         "output/json_1_0-query-compatible.json", "output/rest-json.json",
-                         "output/rest-xml.json", "output/smithy-rpc-v2-cbor.json",
-                         "output/smithy-rpc-v2-cbor-query-compatible.json"};
-  int total = 0, passed = 0, skipped = 0;
-  std::vector<std::string> failures;
-  for (const char* file : files) {
-    auto vectors = LoadVectors(file);
-    if (!vectors) GTEST_SKIP() << "protocol tests not found under " << STRATUS_SHARED_DIR;
-    for (const auto& suite_v : vectors->get_array()) {
-      const auto& suite = suite_v.get_object();
-      auto svc = MakeService(suite);
-      if (!svc) continue;
-      for (const auto& case_v : suite.at("cases").get_array()) {
-        const auto& c = case_v.get_object();
-        auto op = AddOperation(*svc, c.at("given"));
-        ASSERT_TRUE(op.has_value());
-        std::string id = std::string(file) + " " + std::string(GetString(c, "id").value_or("?"));
-        ++total;
-        if (kKnownDeviations.contains(std::string(GetString(c, "id").value_or("")))) {
-          ++skipped;
-          continue;
-        }
+  bool found = RunVectors(
+      {"output/query.json", "output/json.json", "output/json_1_0.json",
+       "output/json_1_0-query-compatible.json", "output/rest-json.json", "output/rest-xml.json",
+       "output/smithy-rpc-v2-cbor.json", "output/smithy-rpc-v2-cbor-query-compatible.json"},
+      "output", [](const Service& svc, const Operation& op, const json::object& c) -> std::optional<std::string> {
         EncodeOptions opts{"foo-id"};
         if (c.contains("error") || c.contains("errorCode")) {
           // Our encoder renders the error; the code must read back from our own response.
           AwsError err = AwsError::Make(std::string(GetString(c, "errorCode").value_or("")),
                                         std::string(GetString(c, "errorMessage").value_or("")));
           HttpResponse resp;
-          EncodeError(ProtocolOf(*svc), *svc, *op, err, opts, resp);
+          EncodeError(ProtocolOf(svc), svc, &op, err, opts, resp);
           bool ok = resp.body.find(err.code) != std::string::npos ||
                     resp.headers.Get("x-amzn-ErrorType") == err.code;
-          if (ProtocolOf(*svc) == Protocol::RpcV2Cbor) ok = !resp.body.empty();
-          if (ok) ++passed;
-          else failures.push_back(id + ": error code not rendered: " + resp.body);
-          continue;
+          if (ProtocolOf(svc) == Protocol::RpcV2Cbor) ok = !resp.body.empty();
+          if (ok) return std::nullopt;
+          return " error code not rendered: " + resp.body;
         }
-        const Shape* out = (*op)->output;
+        const Shape* out = op.output;
         json::value want = out ? NormalizeExpected(*out, c.at("result")) : json::value(json::object());
         // 1. Our reader against AWS's wire form.
         const auto& r = c.at("response").get_object();
@@ -335,8 +321,8 @@ TEST(ProtocolVectors, Outputs) {
           for (const auto& [k, v] : *h)
             if (v.is_string()) theirs.headers.Add(k, v.get_string());
         theirs.body = GetString(r, "body").value_or("");
-        if (ProtocolOf(*svc) == Protocol::RpcV2Cbor) theirs.body = Base64Decode(theirs.body).value_or(theirs.body);
-        auto read_theirs = ReadResponse(*svc, **op, theirs);
+        if (ProtocolOf(svc) == Protocol::RpcV2Cbor) theirs.body = Base64Decode(theirs.body).value_or(theirs.body);
+        auto read_theirs = ReadResponse(svc, op, theirs);
         // 2. Our encoder, read back.
         json::value canonical_result = c.at("result");
         if (out) {
@@ -372,8 +358,8 @@ TEST(ProtocolVectors, Outputs) {
           canonical_result = to_canon(*out, canonical_result);
         }
         HttpResponse mine;
-        EncodeResponse(ProtocolOf(*svc), *svc, **op, canonical_result, opts, mine);
-        auto read_mine = ReadResponse(*svc, **op, mine);
+        EncodeResponse(ProtocolOf(svc), svc, op, canonical_result, opts, mine);
+        auto read_mine = ReadResponse(svc, op, mine);
         bool ok = true;
         std::string why;
         if (!read_theirs) {
@@ -390,14 +376,10 @@ TEST(ProtocolVectors, Outputs) {
           ok = false;
           why += "\n   our wire read as " + json::serialize(v) + "\n   our body " + mine.body.substr(0, 400);
         }
-        if (ok) ++passed;
-        else failures.push_back(id + ":" + why + "\n   want " + json::serialize(want));
-      }
-    }
-  }
-  for (const auto& f : failures) ADD_FAILURE() << f;
-  std::cout << "protocol output vectors: " << passed << " / " << total << " round-tripped exactly, "
-            << skipped << " known deviations\n";
+        if (ok) return std::nullopt;
+        return why + "\n   want " + json::serialize(want);
+      });
+  if (!found) GTEST_SKIP() << "protocol tests not found under " << STRATUS_SHARED_DIR;
 }
 
 }  // namespace

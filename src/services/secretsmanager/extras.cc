@@ -119,16 +119,7 @@ auto SecretsManagerService::ValidateResourcePolicy(Ctx& c, const In& in) -> Out 
 auto SecretsManagerService::TagResource(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
-  auto& tags = (*s)->tags;
-  if (auto* given = GetArray(in, "Tags"))
-    for (const auto& t : *given) {
-      if (!t.is_object()) continue;
-      std::string k(GetString(t.get_object(), "Key").value_or(""));
-      std::string v(GetString(t.get_object(), "Value").value_or(""));
-      auto it = std::find_if(tags.begin(), tags.end(), [&](auto& p) { return p.first == k; });
-      if (it != tags.end()) it->second = v;
-      else tags.emplace_back(k, v);
-    }
+  (*s)->MergeTags(GetArray(in, "Tags"));
   (*s)->changed_ms = c.clock.NowMillis();
   Persist(&c, **s);
   return json::object{};

@@ -136,15 +136,7 @@ auto SecretsManagerService::CreateSecret(Ctx& c, const In& in) -> Out {
   s.description = std::string(GetString(in, "Description").value_or(""));
   s.kms_key_id = std::string(GetString(in, "KmsKeyId").value_or(""));
   s.created_ms = s.changed_ms = now;
-  if (auto* tags = GetArray(in, "Tags"))
-    for (const auto& t : *tags) {
-      if (!t.is_object()) continue;
-      std::string k(GetString(t.get_object(), "Key").value_or(""));
-      std::string v(GetString(t.get_object(), "Value").value_or(""));
-      auto same = std::find_if(s.tags.begin(), s.tags.end(), [&](auto& p) { return p.first == k; });
-      if (same != s.tags.end()) same->second = v;
-      else s.tags.emplace_back(k, v);
-    }
+  s.MergeTags(GetArray(in, "Tags"));
   json::object out{{"ARN", s.arn}, {"Name", s.name}};
   if (*value) {
     AddVersion(s, token, (*value)->value, (*value)->binary, {"AWSCURRENT"}, now);

@@ -3,6 +3,7 @@
 // as given (no KMS envelope encryption yet; see README).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,6 +48,18 @@ struct Secret {
     for (auto& v : versions)
       if (v.id == id) return &v;
     return nullptr;
+  }
+  // Adds a Key/Value tag list, overwriting keys already there and keeping their place.
+  void MergeTags(const json::array* list) {
+    if (!list) return;
+    for (const auto& t : *list) {
+      if (!t.is_object()) continue;
+      std::string k(GetString(t.get_object(), "Key").value_or(""));
+      std::string v(GetString(t.get_object(), "Value").value_or(""));
+      auto same = std::find_if(tags.begin(), tags.end(), [&](auto& p) { return p.first == k; });
+      if (same != tags.end()) same->second = v;
+      else tags.emplace_back(k, v);
+    }
   }
   Version* WithStage(std::string_view stage) {
     for (auto& v : versions)

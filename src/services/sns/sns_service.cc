@@ -6,6 +6,7 @@
 #include <cctype>
 #include <set>
 
+#include "aws/tags.h"
 #include "core/encoding.h"
 #include "services/sns/filter_policy.h"
 #include "services/sns/sns.h"
@@ -224,11 +225,7 @@ SnsService::Out SnsService::CreateTopic(Ctx& c, const In& in) {
   t->fifo = fifo;
   t->attributes = std::move(set);
   if (fifo) t->attributes.try_emplace("ContentBasedDeduplication", "false");
-  if (const json::array* tags = GetArray(in, "Tags"))
-    for (const auto& tag : *tags)
-      if (tag.is_object())
-        t->tags[std::string(GetString(tag.get_object(), "Key").value_or(""))] =
-            GetString(tag.get_object(), "Value").value_or("");
+  aws::MergeTagList(GetArray(in, "Tags"), t->tags);
   if (auto dp = GetString(in, "DataProtectionPolicy")) t->data_protection_policy = *dp;
   PersistTopic(&c, *t);
   topics_[arn] = std::move(t);
@@ -516,11 +513,7 @@ SnsService::Out SnsService::TagResource(Ctx& c, const In& in) {
   std::lock_guard lock(mu_);
   auto tags = TagsOf(*this, GetString(in, "ResourceArn").value_or(""), c);
   if (!tags) return Fail(tags.error());
-  if (const json::array* list = GetArray(in, "Tags"))
-    for (const auto& tag : *list)
-      if (tag.is_object())
-        (**tags)[std::string(GetString(tag.get_object(), "Key").value_or(""))] =
-            GetString(tag.get_object(), "Value").value_or("");
+  aws::MergeTagList(GetArray(in, "Tags"), **tags);
   if ((*tags)->size() > 50)
     return Fail(Error("TagLimitExceededException", "Could not complete request: tag quota of per resource exceeded"));
   PersistTopic(&c, *topics_.at(std::string(GetString(in, "ResourceArn").value_or(""))));
@@ -542,11 +535,7 @@ SnsService::Out SnsService::ListTagsForResource(Ctx& c, const In& in) {
   std::lock_guard lock(mu_);
   auto tags = TagsOf(*this, GetString(in, "ResourceArn").value_or(""), c);
   if (!tags) return Fail(tags.error());
-  json::array list;
-  for (const auto& [k, v] : **tags) list.emplace_back(json::object{{"Key", k}, {"Value", v}});
-  json::object out;
-  out["Tags"] = std::move(list);
-  return json::value(std::move(out));
+  return json::value(json::object{{"Tags", aws::TagList(**tags)}});
 }
 
 SnsService::Out SnsService::AddPermission(Ctx& c, const In& in) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <regex>
 
+#include "aws/tags.h"
 #include "services/ssm/ssm.h"
 
 namespace stratus::ssm {
@@ -176,10 +177,7 @@ SsmService::Out SsmService::PutParameter(Ctx& c, const In& in) {
 
   std::map<std::string, std::string> tags;
   if (tag_list) {
-    for (const auto& t : *tag_list)
-      if (t.is_object())
-        tags[std::string(GetString(t.get_object(), "Key").value_or(""))] =
-            std::string(GetString(t.get_object(), "Value").value_or(""));
+    aws::MergeTagList(tag_list, tags);
     if (tags.size() > 50) return Fail(Error("TooManyTagsError", "The Tags parameter contains more than 50 tags."));
   }
 

@@ -82,6 +82,7 @@ class SsmService final : public aws::ServiceHandler {
   Region& RegionOf(const Ctx& c) { return regions_[{c.account, c.region}]; }
   // By name or parameter ARN; nullptr when absent.
   Parameter* Find(const Ctx& c, Region& r, std::string_view ref);
+  Result<Parameter*> TaggedParameter(Ctx& c, const In& in);
   static std::string Arn(const Ctx& c, std::string_view name);
   // The value as returned: SecureString decrypted through KMS when `decrypt`.
   Result<std::string> ValueOf(Ctx& c, const Parameter& p, const Version& v, bool decrypt);

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "aws/tags.h"
 #include "core/encoding.h"
 #include "services/kms/kms.h"
 #include "services/ssm/ssm.h"
@@ -142,50 +143,40 @@ namespace {
 constexpr size_t kMaxTags = 50;
 }  // namespace
 
-SsmService::Out SsmService::AddTagsToResource(Ctx& c, const In& in) {
-  auto type = GetString(in, "ResourceType").value_or("");
-  if (type != "Parameter")
+// The parameter a tag operation names (tags exist on parameters only here).
+Result<Parameter*> SsmService::TaggedParameter(Ctx& c, const In& in) {
+  if (GetString(in, "ResourceType").value_or("") != "Parameter")
     return Fail(Error("InvalidResourceType", "Stratus supports tags on resource type Parameter only"));
-  Region& r = RegionOf(c);
-  Parameter* p = Find(c, r, GetString(in, "ResourceId").value_or(""));
+  Parameter* p = Find(c, RegionOf(c), GetString(in, "ResourceId").value_or(""));
   if (!p) return Fail(Error("InvalidResourceId", ""));
-  std::map<std::string, std::string> tags = p->tags;
-  if (auto* list = GetArray(in, "Tags"))
-    for (const auto& t : *list) {
-      if (!t.is_object()) continue;
-      tags[std::string(GetString(t.get_object(), "Key").value_or(""))] =
-          std::string(GetString(t.get_object(), "Value").value_or(""));
-    }
+  return p;
+}
+
+SsmService::Out SsmService::AddTagsToResource(Ctx& c, const In& in) {
+  auto p = TaggedParameter(c, in);
+  if (!p) return Fail(p.error());
+  std::map<std::string, std::string> tags = (*p)->tags;
+  aws::MergeTagList(GetArray(in, "Tags"), tags);
   if (tags.size() > kMaxTags)
     return Fail(Error("TooManyTagsError", "The Tags parameter contains more than 50 tags."));
-  p->tags = std::move(tags);
-  Persist(c, *p);
+  (*p)->tags = std::move(tags);
+  Persist(c, **p);
   return json::object{};
 }
 
 SsmService::Out SsmService::ListTagsForResource(Ctx& c, const In& in) {
-  auto type = GetString(in, "ResourceType").value_or("");
-  if (type != "Parameter")
-    return Fail(Error("InvalidResourceType", "Stratus supports tags on resource type Parameter only"));
-  Region& r = RegionOf(c);
-  Parameter* p = Find(c, r, GetString(in, "ResourceId").value_or(""));
-  if (!p) return Fail(Error("InvalidResourceId", ""));
-  json::array list;
-  for (const auto& [k, v] : p->tags) list.push_back(json::object{{"Key", k}, {"Value", v}});
-  return json::object{{"TagList", std::move(list)}};
+  auto p = TaggedParameter(c, in);
+  if (!p) return Fail(p.error());
+  return json::object{{"TagList", aws::TagList((*p)->tags)}};
 }
 
 SsmService::Out SsmService::RemoveTagsFromResource(Ctx& c, const In& in) {
-  auto type = GetString(in, "ResourceType").value_or("");
-  if (type != "Parameter")
-    return Fail(Error("InvalidResourceType", "Stratus supports tags on resource type Parameter only"));
-  Region& r = RegionOf(c);
-  Parameter* p = Find(c, r, GetString(in, "ResourceId").value_or(""));
-  if (!p) return Fail(Error("InvalidResourceId", ""));
+  auto p = TaggedParameter(c, in);
+  if (!p) return Fail(p.error());
   if (auto* keys = GetArray(in, "TagKeys"))
     for (const auto& k : *keys)
-      if (k.is_string()) p->tags.erase(std::string(k.get_string()));
-  Persist(c, *p);
+      if (k.is_string()) (*p)->tags.erase(std::string(k.get_string()));
+  Persist(c, **p);
   return json::object{};
 }
 
