@@ -328,8 +328,6 @@ void EncodeCbor(const Service& svc, const Operation& op, const json::value& outp
   Write(out.body, op.output, output);
 }
 
-std::string_view JsonErrorPrefix(const Service& svc);
-
 void EncodeCborError(const Service& svc, const AwsError& err, const EncodeOptions& opts,
                      HttpResponse& out) {
   out.status = err.http_status;

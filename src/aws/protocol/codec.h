@@ -83,6 +83,8 @@ int64_t TimestampMillis(const json::value& v);
 json::value TimestampValue(int64_t epoch_ms);
 
 AwsError SerializationError(std::string message);
+// The namespace some services put before the error code in __type (JSON and CBOR errors).
+std::string_view JsonErrorPrefix(const Service& svc);
 // Adds an error's extra members (JSON texts) to a JSON error body.
 void AddExtraMembers(const AwsError& err, json::object& body);
 

@@ -165,8 +165,6 @@ void EncodeJson(const Service& svc, const Operation& op, const json::value& outp
   out.body = json::serialize(CanonicalToJson(*op.output, output, TsFormat::Default));
 }
 
-std::string_view JsonErrorPrefix(const Service& svc);
-
 void EncodeJsonError(const Service& svc, const AwsError& err, const EncodeOptions& opts,
                      HttpResponse& out) {
   out.status = err.http_status;

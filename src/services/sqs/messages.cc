@@ -422,16 +422,9 @@ static json::object Render(const Queue& q, const Message& m, const json::object&
 static json::array Take(SqsService& svc, Queue& q, const json::object& in, int max, int64_t visibility_ms,
                         int64_t now, aws::Context* c) {
   svc.ExpireRetention(q, now);
-  int64_t max_receives = 0;
-  Queue* dlq = nullptr;
-  if (auto it = q.attributes.find("RedrivePolicy"); it != q.attributes.end() && !it->second.empty()) {
-    boost::system::error_code ec;
-    auto p = json::parse(it->second, ec);
-    if (!ec && p.is_object()) {
-      dlq = svc.QueueByArn(GetString(p.get_object(), "deadLetterTargetArn").value_or(""));
-      max_receives = GetInt(p.get_object(), "maxReceiveCount").value_or(0);
-    }
-  }
+  Queue::Redrive redrive = q.RedrivePolicy();
+  int64_t max_receives = redrive.max_receives;
+  Queue* dlq = redrive.dead_letter_arn.empty() ? nullptr : svc.QueueByArn(redrive.dead_letter_arn);
   std::vector<uint64_t> picked;
   if (q.fifo) {
     // Order by sequence; a group with a message in flight (or not yet visible) is held back.

@@ -70,6 +70,18 @@ int64_t Queue::Int(std::string_view attr) const {
   return v;
 }
 
+Queue::Redrive Queue::RedrivePolicy() const {
+  Redrive r;
+  auto it = attributes.find("RedrivePolicy");
+  if (it == attributes.end() || it->second.empty()) return r;
+  boost::system::error_code ec;
+  auto p = json::parse(it->second, ec);
+  if (ec || !p.is_object()) return r;
+  r.dead_letter_arn = GetString(p.get_object(), "deadLetterTargetArn").value_or("");
+  r.max_receives = GetInt(p.get_object(), "maxReceiveCount").value_or(0);
+  return r;
+}
+
 std::string Queue::Table() const { return "sqs/" + account + "/" + region + "/m/" + name; }
 
 // Checks and normalizes attributes for a queue of the given kind. `self` is the queue being
@@ -534,14 +546,9 @@ SqsService::Out SqsService::ListDeadLetterSourceQueues(Ctx& c, const In& in) {
   if (!q) return Fail(q.error());
   json::array urls;
   Region& r = RegionOf((*q)->account, (*q)->region);
-  for (const auto& [name, other] : r.queues) {
-    auto it = other->attributes.find("RedrivePolicy");
-    if (it == other->attributes.end() || it->second.empty()) continue;
-    boost::system::error_code ec;
-    auto p = json::parse(it->second, ec);
-    if (!ec && p.is_object() && GetString(p.get_object(), "deadLetterTargetArn") == (*q)->arn)
+  for (const auto& [name, other] : r.queues)
+    if (other->RedrivePolicy().dead_letter_arn == (*q)->arn)
       urls.emplace_back(json::string(QueueUrl(c, *other)));
-  }
   json::object out;
   out["queueUrls"] = std::move(urls);
   return json::value(std::move(out));
@@ -555,13 +562,8 @@ SqsService::Out SqsService::StartMessageMoveTask(Ctx& c, const In& in) {
   // The source must be a dead-letter queue of some queue.
   std::string original;
   Region& r = RegionOf(from->account, from->region);
-  for (const auto& [name, other] : r.queues) {
-    auto it = other->attributes.find("RedrivePolicy");
-    if (it == other->attributes.end()) continue;
-    boost::system::error_code ec;
-    auto p = json::parse(it->second, ec);
-    if (!ec && p.is_object() && GetString(p.get_object(), "deadLetterTargetArn") == source) original = other->arn;
-  }
+  for (const auto& [name, other] : r.queues)
+    if (other->RedrivePolicy().dead_letter_arn == source) original = other->arn;
   if (original.empty())
     return Fail(InvalidParameter("Source queue must be configured as a Dead Letter Queue."));
   std::string dest(GetString(in, "DestinationArn").value_or(""));

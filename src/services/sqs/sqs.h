@@ -55,6 +55,12 @@ struct Queue {
   int64_t wake_at = 0;
 
   int64_t Int(std::string_view attr) const;
+  // The RedrivePolicy's dead-letter queue ARN and maxReceiveCount; an empty ARN without one.
+  struct Redrive {
+    std::string dead_letter_arn;
+    int64_t max_receives = 0;
+  };
+  Redrive RedrivePolicy() const;
   std::string Table() const;  // store table of its messages
 };
 
