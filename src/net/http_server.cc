@@ -24,6 +24,8 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// Initial read buffer of a connection (see Session).
+constexpr std::size_t kReadBufferBytes = 8 * 1024;
 
 namespace {
 
@@ -190,6 +192,9 @@ struct HttpServer::Impl {
     beast::flat_buffer buffer;
     auto ex = co_await asio::this_coro::executor;
     for (;;) {
+      // Beast reads at most max(512, free capacity) bytes at a time: with room for a typical
+      // SDK request (headers, SigV4 and a small body) it arrives in one recv, not two.
+      if (buffer.capacity() < kReadBufferBytes) buffer.reserve(kReadBufferBytes);
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.max_request_bytes);
       parser.header_limit(64 * 1024);
@@ -215,7 +220,20 @@ struct HttpServer::Impl {
         keep_alive = false;
         drain = true;
       } else {
-        auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+        // The body usually came with the header: parse it from the buffer here, saving the
+        // scheduler round trip of another async operation; read on only for what is missing.
+        boost::system::error_code rec;
+        parser.eager(true);
+        while (!parser.is_done() && buffer.size() > 0) {
+          std::size_t used = parser.put(buffer.data(), rec);
+          buffer.consume(used);
+          if (rec == bhttp::error::need_more) rec = {};
+          if (rec || used == 0) break;
+        }
+        if (!rec && !parser.is_done()) {
+          auto [aec, an] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+          rec = aec;
+        }
         if (rec) {
           if (!IsBodyLimit(rec)) break;
           early = TooLarge(std::string_view(parser.get()[bhttp::field::content_type]),
