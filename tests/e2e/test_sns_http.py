@@ -47,11 +47,13 @@ class Endpoint:
     def __init__(self, status: int = 200, tls=None):
         self.status = status
         self.posts: list[tuple[dict, dict]] = []
+        self.times: list[float] = []
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.times.append(time.monotonic())
                 outer.posts.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
                 self.send_response(outer.status)
                 self.send_header("Content-Length", "0")
@@ -140,6 +142,30 @@ def test_http_retries_then_dead_letter_queue(client):
         assert [p[1]["Type"] for p in posts[1:]] == ["Notification"] * 3
         msgs = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=3).get("Messages", [])
         assert json.loads(msgs[0]["Body"])["Message"] == "undeliverable"
+    finally:
+        failing.close()
+
+
+def test_http_retry_phases_follow_the_delivery_policy(client):
+    """Immediate retries come at once; the post-backoff phase waits maxDelayTarget."""
+    failing = Endpoint(status=503)
+    try:
+        sns = client("sns")
+        topic = sns.create_topic(Name="http-phases")["TopicArn"]
+        arn = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=failing.url,
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+        sns.confirm_subscription(TopicArn=topic, Token=failing.wait(1)[0][1]["Token"])
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(
+            {"healthyRetryPolicy": {"numRetries": 3, "numNoDelayRetries": 2, "numMaxDelayRetries": 1,
+                                    "minDelayTarget": 1, "maxDelayTarget": 2, "backoffFunction": "exponential"}}))
+        sns.publish(TopicArn=topic, Message="retry me")
+        posts = failing.wait(1 + 4, timeout=6)
+        assert len(posts) == 5, posts  # confirmation, first try, 3 retries, and no more
+        first, r1, r2, r3 = failing.times[1:5]
+        assert r2 - first < 0.8  # numNoDelayRetries: both at once
+        assert r3 - r2 >= 1.8  # the post-backoff retry waits maxDelayTarget
+        time.sleep(0.5)
+        assert len(failing.posts) == 5
     finally:
         failing.close()
 

@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <cstdlib>
 #include <set>
@@ -138,21 +139,52 @@ std::string IsoMillis(int64_t ms) {
   return t;
 }
 
-// numRetries and minDelayTarget of the http retry policy in a DeliveryPolicy document
-// (AWS defaults: 3 retries, 20 s).
-std::pair<int, int> RetryPolicy(std::string_view policy) {
-  int retries = 3, delay = 20;
+// The http retry policy of a DeliveryPolicy document (AWS's default: 3 retries 20 s apart).
+struct RetryPolicy {
+  int num_retries = 3, no_delay = 0, min_delay_retries = 0, max_delay_retries = 0;
+  int min_delay = 20, max_delay = 20;
+  std::string backoff = "linear";
+};
+
+RetryPolicy ParseRetryPolicy(std::string_view policy) {
+  RetryPolicy r;
   boost::system::error_code ec;
   auto p = json::parse(policy, ec);
-  if (ec || !p.is_object()) return {retries, delay};
+  if (ec || !p.is_object()) return r;
   const json::object* http = GetObject(p.get_object(), "http");
   const json::object* rp = http ? GetObject(*http, "defaultHealthyRetryPolicy") : nullptr;
   if (!rp) rp = GetObject(p.get_object(), "healthyRetryPolicy");
-  if (rp) {
-    retries = static_cast<int>(GetInt(*rp, "numRetries").value_or(retries));
-    delay = static_cast<int>(GetInt(*rp, "minDelayTarget").value_or(delay));
-  }
-  return {retries, delay};
+  if (!rp) return r;
+  auto num = [&](std::string_view k, int def) { return static_cast<int>(GetInt(*rp, k).value_or(def)); };
+  r.num_retries = num("numRetries", r.num_retries);
+  r.no_delay = num("numNoDelayRetries", 0);
+  r.min_delay_retries = num("numMinDelayRetries", 0);
+  r.max_delay_retries = num("numMaxDelayRetries", 0);
+  r.min_delay = num("minDelayTarget", r.min_delay);
+  r.max_delay = std::max(r.min_delay, num("maxDelayTarget", r.min_delay));
+  r.backoff = std::string(GetString(*rp, "backoffFunction").value_or("linear"));
+  return r;
+}
+
+// Seconds to wait before retry number `retry` (1-based), following AWS's four phases: the
+// immediate retries (no delay), the pre-backoff retries (minDelayTarget), the backoff retries
+// (minDelayTarget rising to maxDelayTarget along backoffFunction), then the post-backoff
+// retries (maxDelayTarget). Negative when the policy allows no such retry.
+double RetryDelaySeconds(const RetryPolicy& p, int retry) {
+  if (retry > p.num_retries) return -1;
+  if (retry <= p.no_delay) return 0;
+  retry -= p.no_delay;
+  if (retry <= p.min_delay_retries) return p.min_delay;
+  retry -= p.min_delay_retries;
+  int backoff = std::max(0, p.num_retries - p.no_delay - p.min_delay_retries - p.max_delay_retries);
+  if (retry > backoff) return p.max_delay;
+  double lo = p.min_delay, hi = p.max_delay, x = static_cast<double>(retry) / backoff;
+  // AWS does not publish its curves; these start near minDelayTarget and reach
+  // maxDelayTarget on the last backoff retry, with the shapes the console draws.
+  if (p.backoff == "arithmetic") return lo + (hi - lo) * x * x;
+  if (p.backoff == "geometric") return lo * std::pow(hi / lo, x);
+  if (p.backoff == "exponential") return lo + (hi - lo) * (std::exp2(retry) - 1) / (std::exp2(backoff) - 1);
+  return lo + (hi - lo) * x;  // linear
 }
 }  // namespace
 
@@ -203,9 +235,10 @@ void SnsService::DeliverHttp(const Subscription& s, std::string type, std::strin
       else if (auto t = topics_.find(s.topic_arn); t != topics_.end() && t->second->attributes.contains("DeliveryPolicy"))
         policy = t->second->attributes.at("DeliveryPolicy");
     }
-    auto [retries, delay] = RetryPolicy(policy);
-    if (attempt < retries) {
-      env_->scheduler.ScheduleAt(env_->clock.NowMillis() + delay * 1000LL, [this, s, type, body, message_id, attempt] {
+    double delay = RetryDelaySeconds(ParseRetryPolicy(policy), attempt + 1);
+    if (delay >= 0) {
+      int64_t at = env_->clock.NowMillis() + static_cast<int64_t>(delay * 1000);
+      env_->scheduler.ScheduleAt(at, [this, s, type, body, message_id, attempt] {
         DeliverHttp(s, type, body, message_id, attempt + 1);
       });
       return;
