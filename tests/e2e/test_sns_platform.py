@@ -92,3 +92,31 @@ def test_sms_publish_opt_out_and_sandbox(sns, endpoint):
     with pytest.raises(ClientError) as exc:
         sns.set_sms_attributes(attributes={"DefaultSMSType": "Loud"})
     assert exc.value.response["Error"]["Code"] == "InvalidParameter"
+
+
+def test_platform_and_sms_state_survive_kill_9(start_stratus, tmp_path):
+    from stratus_helpers import make_client
+
+    data = str(tmp_path / "data")
+    server = start_stratus("--data-dir", data)
+    sns = make_client("sns", server.url)
+    app = sns.create_platform_application(Name="durable-app", Platform="GCM",
+                                          Attributes={"PlatformCredential": "k"})["PlatformApplicationArn"]
+    ep = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="tok-1")["EndpointArn"]
+    sns.set_endpoint_attributes(EndpointArn=ep, Attributes={"Enabled": "false"})
+    gone = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="tok-2")["EndpointArn"]
+    sns.delete_endpoint(EndpointArn=gone)
+    sns.set_sms_attributes(attributes={"DefaultSMSType": "Transactional"})
+    requests.post(server.url + "/_stratus/sns/opt-out", params={"phoneNumber": "+15550001111"}, timeout=5)
+    sns.create_sms_sandbox_phone_number(PhoneNumber="+15550002222")
+    server.kill()
+
+    server = start_stratus("--data-dir", data)
+    sns = make_client("sns", server.url)
+    assert [a["PlatformApplicationArn"] for a in sns.list_platform_applications()["PlatformApplications"]] == [app]
+    listed = sns.list_endpoints_by_platform_application(PlatformApplicationArn=app)["Endpoints"]
+    assert listed == [{"EndpointArn": ep, "Attributes": {"Enabled": "false", "Token": "tok-1"}}]
+    assert sns.get_sms_attributes()["attributes"] == {"DefaultSMSType": "Transactional"}
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == ["+15550001111"]
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == [
+        {"PhoneNumber": "+15550002222", "Status": "Pending"}]

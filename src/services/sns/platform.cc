@@ -6,6 +6,7 @@
 
 #include "core/encoding.h"
 #include "services/sns/sns.h"
+#include "store/store.h"
 
 namespace stratus::sns {
 namespace {
@@ -88,6 +89,7 @@ SnsService::Out SnsService::CreatePlatformApplication(Ctx& c, const In& in) {
   app.attributes.try_emplace("Enabled", "true");
   json::object out;
   out["PlatformApplicationArn"] = app.arn;
+  PersistApplication(&c, app);
   applications_[app.arn] = std::move(app);
   return json::value(std::move(out));
 }
@@ -108,6 +110,7 @@ SnsService::Out SnsService::SetPlatformApplicationAttributes(Ctx& c, const In& i
   Merge(it->second.attributes, GetObject(in, "Attributes"));
   it->second.attributes.erase("PlatformCredential");
   it->second.attributes.erase("PlatformPrincipal");
+  PersistApplication(&c, it->second);
   return json::value(json::object());
 }
 
@@ -122,8 +125,12 @@ SnsService::Out SnsService::ListPlatformApplications(Ctx& c, const In& in) {
 SnsService::Out SnsService::DeletePlatformApplication(Ctx& c, const In& in) {
   std::lock_guard lock(mu_);
   std::string arn(GetString(in, "PlatformApplicationArn").value_or(""));
-  applications_.erase(arn);
-  std::erase_if(endpoints_, [&](const auto& kv) { return kv.second.application_arn == arn; });
+  if (applications_.erase(arn)) ForgetPlatform(&c, "sns/apps", arn);
+  std::erase_if(endpoints_, [&](const auto& kv) {
+    if (kv.second.application_arn != arn) return false;
+    ForgetPlatform(&c, "sns/endpoints", kv.first);
+    return true;
+  });
   return json::value(json::object());
 }
 
@@ -153,6 +160,7 @@ SnsService::Out SnsService::CreatePlatformEndpoint(Ctx& c, const In& in) {
   e.application_arn = app_arn;
   e.attributes = std::move(attrs);
   json::object out{{"EndpointArn", e.arn}};
+  PersistEndpoint(&c, e);
   endpoints_[e.arn] = std::move(e);
   return json::value(std::move(out));
 }
@@ -173,6 +181,7 @@ SnsService::Out SnsService::SetEndpointAttributes(Ctx& c, const In& in) {
     if (auto en = GetString(*attrs, "Enabled"); en && *en != "true" && *en != "false")
       return Fail(Invalid("Invalid parameter: Attributes Reason: Enabled must be true or false"));
   Merge(it->second.attributes, attrs);
+  PersistEndpoint(&c, it->second);
   return json::value(json::object());
 }
 
@@ -190,7 +199,8 @@ SnsService::Out SnsService::ListEndpointsByPlatformApplication(Ctx& c, const In&
 
 SnsService::Out SnsService::DeleteEndpoint(Ctx& c, const In& in) {
   std::lock_guard lock(mu_);
-  endpoints_.erase(std::string(GetString(in, "EndpointArn").value_or("")));
+  std::string arn(GetString(in, "EndpointArn").value_or(""));
+  if (endpoints_.erase(arn)) ForgetPlatform(&c, "sns/endpoints", arn);
   return json::value(json::object());
 }
 
@@ -258,6 +268,7 @@ SnsService::Out SnsService::SetSMSAttributes(Ctx& c, const In& in) {
       sms.attributes[std::string(k)] = value;
     }
   }
+  PersistSms(c);
   return json::value(json::object());
 }
 
@@ -278,6 +289,7 @@ SnsService::Out SnsService::ListPhoneNumbersOptedOut(Ctx& c, const In& in) {
 SnsService::Out SnsService::OptInPhoneNumber(Ctx& c, const In& in) {
   std::lock_guard lock(mu_);
   Sms(c).opted_out.erase(std::string(GetString(in, "phoneNumber").value_or("")));
+  PersistSms(c);
   return json::value(json::object());
 }
 
@@ -288,6 +300,7 @@ SnsService::Out SnsService::CreateSMSSandboxPhoneNumber(Ctx& c, const In& in) {
   // AWS texts a one-time password; Stratus records it as an SMS delivery.
   std::string otp = std::to_string(100000 + static_cast<unsigned char>(RandomBytes(1)[0]) * 3517 % 900000);
   Sms(c).sandbox[phone] = {"Pending", otp};
+  PersistSms(c);
   Recorded r;
   r.protocol = "sms";
   r.endpoint = phone;
@@ -302,6 +315,7 @@ SnsService::Out SnsService::DeleteSMSSandboxPhoneNumber(Ctx& c, const In& in) {
   std::lock_guard lock(mu_);
   if (Sms(c).sandbox.erase(std::string(GetString(in, "PhoneNumber").value_or(""))) == 0)
     return Fail(Error("ResourceNotFoundException", "Phone number does not exist"));
+  PersistSms(c);
   return json::value(json::object());
 }
 
@@ -321,6 +335,7 @@ SnsService::Out SnsService::VerifySMSSandboxPhoneNumber(Ctx& c, const In& in) {
   if (GetString(in, "OneTimePassword") != it->second.second)
     return Fail(Error("VerificationException", "Invalid one-time password"));
   it->second.first = "Verified";
+  PersistSms(c);
   return json::value(json::object());
 }
 
@@ -330,6 +345,91 @@ SnsService::Out SnsService::GetSMSSandboxAccountStatus(Ctx& c, const In& in) {
 
 SnsService::Out SnsService::ListOriginationNumbers(Ctx& c, const In& in) {
   return json::value(json::object{{"PhoneNumbers", json::array()}});
+}
+
+}  // namespace stratus::sns
+
+namespace stratus::sns {
+
+// ---- persistence: sns/apps and sns/endpoints by ARN, sns/sms by ACCOUNT/REGION ------------
+
+namespace {
+json::object AttrObject(const std::map<std::string, std::string>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+void ReadAttrs(const json::object& o, std::map<std::string, std::string>& m) {
+  if (const json::object* a = GetObject(o, "attributes"))
+    for (const auto& [k, v] : *a)
+      if (v.is_string()) m[k] = std::string(v.get_string());
+}
+}  // namespace
+
+void SnsService::PersistApplication(Ctx* c, const PlatformApplication& a) {
+  if (!env_->store.persistent()) return;
+  json::object o{{"name", a.name}, {"platform", a.platform}, {"attributes", AttrObject(a.attributes)}};
+  uint64_t seq = env_->store.Put("sns/apps", a.arn, json::serialize(o));
+  if (c) c->Persisted(seq);
+}
+
+void SnsService::PersistEndpoint(Ctx* c, const PlatformEndpoint& e) {
+  if (!env_->store.persistent()) return;
+  json::object o{{"application", e.application_arn}, {"attributes", AttrObject(e.attributes)}};
+  uint64_t seq = env_->store.Put("sns/endpoints", e.arn, json::serialize(o));
+  if (c) c->Persisted(seq);
+}
+
+void SnsService::ForgetPlatform(Ctx* c, std::string_view table, const std::string& arn) {
+  if (!env_->store.persistent()) return;
+  uint64_t seq = env_->store.Delete(std::string(table), arn);
+  if (c) c->Persisted(seq);
+}
+
+void SnsService::PersistSms(Ctx* c, const std::string& account, const std::string& region) {
+  if (!env_->store.persistent()) return;
+  const SmsState& sms = sms_[{account, region}];
+  json::array opted, sandbox;
+  for (const auto& n : sms.opted_out) opted.emplace_back(json::string(n));
+  for (const auto& [n, st] : sms.sandbox) sandbox.emplace_back(json::array{json::string(n), json::string(st.first), json::string(st.second)});
+  json::object o{{"attributes", AttrObject(sms.attributes)}, {"optedOut", std::move(opted)}, {"sandbox", std::move(sandbox)}};
+  uint64_t seq = env_->store.Put("sns/sms", account + "/" + region, json::serialize(o));
+  if (c) c->Persisted(seq);
+}
+
+bool SnsService::LoadPlatform(std::string_view table, std::string_view key, const json::object& o) {
+  if (table == "sns/apps") {
+    PlatformApplication& a = applications_[std::string(key)];
+    a.arn = key;
+    a.name = GetString(o, "name").value_or("");
+    a.platform = GetString(o, "platform").value_or("");
+    ReadAttrs(o, a.attributes);
+    return true;
+  }
+  if (table == "sns/endpoints") {
+    PlatformEndpoint& e = endpoints_[std::string(key)];
+    e.arn = key;
+    e.application_arn = GetString(o, "application").value_or("");
+    ReadAttrs(o, e.attributes);
+    return true;
+  }
+  if (table == "sns/sms") {
+    auto slash = key.find('/');
+    if (slash == std::string_view::npos) return true;
+    SmsState& sms = sms_[{std::string(key.substr(0, slash)), std::string(key.substr(slash + 1))}];
+    ReadAttrs(o, sms.attributes);
+    if (const json::array* a = GetArray(o, "optedOut"))
+      for (const auto& n : *a)
+        if (n.is_string()) sms.opted_out.emplace(n.get_string());
+    if (const json::array* a = GetArray(o, "sandbox"))
+      for (const auto& x : *a)
+        if (x.is_array() && x.get_array().size() == 3 && x.get_array()[0].is_string() &&
+            x.get_array()[1].is_string() && x.get_array()[2].is_string())
+          sms.sandbox[std::string(x.get_array()[0].get_string())] = {std::string(x.get_array()[1].get_string()),
+                                                                       std::string(x.get_array()[2].get_string())};
+    return true;
+  }
+  return false;
 }
 
 }  // namespace stratus::sns

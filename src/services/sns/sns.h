@@ -124,6 +124,13 @@ class SnsService final : public aws::ServiceHandler {
   void PersistTopic(Ctx* c, const Topic& t);
   void PersistSubscription(Ctx* c, const Subscription& s);
   void Forget(Ctx* c, const Subscription& s);
+  // Platform applications, endpoints and SMS state (platform.cc).
+  void PersistApplication(Ctx* c, const PlatformApplication& a);
+  void PersistEndpoint(Ctx* c, const PlatformEndpoint& e);
+  void ForgetPlatform(Ctx* c, std::string_view table, const std::string& arn);
+  void PersistSms(Ctx* c, const std::string& account, const std::string& region);
+  void PersistSms(Ctx& c) { PersistSms(&c, c.account, c.region); }
+  bool LoadPlatform(std::string_view table, std::string_view key, const json::object& o);
   Result<json::value> PublishOne(Ctx& c, Topic& t, const In& in);
   std::string Sign(std::string_view canonical, bool sha256 = false);
   // Posts to an http subscriber, retrying per the delivery policy, then to the subscription's

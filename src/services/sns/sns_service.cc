@@ -671,6 +671,7 @@ void SnsService::Start(aws::ServiceEnv& env) {
     auto v = json::parse(value, ec);
     if (ec || !v.is_object()) return;
     const auto& o = v.get_object();
+    if (LoadPlatform(table, key, o)) return;
     if (table == "sns/subscriptions") {
       Subscription s;
       s.arn = key;
@@ -735,6 +736,7 @@ bool SnsService::HandleBuiltin(const HttpRequest& req, std::string_view rest, Ht
     }
     std::lock_guard lock(mu_);
     sms_[{account, region}].opted_out.insert(phone);
+    PersistSms(nullptr, account, region);
     resp.status = 204;
     return true;
   }
