@@ -42,10 +42,13 @@ def stages(sm, sid) -> dict:
 
 # ---- create and read --------------------------------------------------------------------
 
-def test_create_and_get_string(sm):
+def test_create_and_get_string(sm, client):
     n = name("app/db")
+    kms = client("kms")
+    alias = f"alias/{name('mine')}"
+    kms.create_alias(AliasName=alias, TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
     out = sm.create_secret(Name=n, SecretString='{"user":"u"}', Description="d",
-                           KmsKeyId="alias/mine", Tags=[{"Key": "env", "Value": "dev"}])
+                           KmsKeyId=alias, Tags=[{"Key": "env", "Value": "dev"}])
     assert re.fullmatch(rf"arn:aws:secretsmanager:{REGION}:{DEFAULT_ACCOUNT}:secret:{n}-[A-Za-z0-9]{{6}}",
                         out["ARN"])
     assert out["Name"] == n
@@ -59,7 +62,7 @@ def test_create_and_get_string(sm):
     assert sm.get_secret_value(SecretId=out["ARN"])["SecretString"] == '{"user":"u"}'
     assert sm.get_secret_value(SecretId=out["ARN"][:-7])["SecretString"] == '{"user":"u"}'
     d = sm.describe_secret(SecretId=n)
-    assert d["Description"] == "d" and d["KmsKeyId"] == "alias/mine"
+    assert d["Description"] == "d" and d["KmsKeyId"] == alias
     assert d["Tags"] == [{"Key": "env", "Value": "dev"}]
     assert d["VersionIdsToStages"] == {out["VersionId"]: ["AWSCURRENT"]}
     assert d["RotationEnabled"] is False
@@ -184,16 +187,17 @@ def test_update_secret_version_stage(sm):
     assert sm.get_secret_value(SecretId=n, VersionStage="custom")["SecretString"] == "1"
 
 
-def test_update_secret(sm):
+def test_update_secret(sm, client):
     n = name()
+    k2 = client("kms").create_key()["KeyMetadata"]["KeyId"]
     v1 = sm.create_secret(Name=n, SecretString="1", Description="old")["VersionId"]
     out = sm.update_secret(SecretId=n, Description="new")
     assert "VersionId" not in out
     assert sm.describe_secret(SecretId=n)["Description"] == "new"
-    out = sm.update_secret(SecretId=n, SecretString="2", KmsKeyId="k2")
+    out = sm.update_secret(SecretId=n, SecretString="2", KmsKeyId=k2)
     assert sm.get_secret_value(SecretId=n)["SecretString"] == "2"
     assert stages(sm, n) == {v1: ["AWSPREVIOUS"], out["VersionId"]: ["AWSCURRENT"]}
-    assert sm.describe_secret(SecretId=n)["KmsKeyId"] == "k2"
+    assert sm.describe_secret(SecretId=n)["KmsKeyId"] == k2
 
 
 def test_batch_get_secret_value(sm):

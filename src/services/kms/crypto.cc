@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "core/encoding.h"
@@ -57,8 +58,16 @@ void PutField(std::string& out, std::string_view s) {
 }  // namespace
 
 std::string EncodeBlob(const Blob& b) {
-  std::string out(1, '\x01');
-  out += UuidBytes(b.key_id).value_or(std::string(16, '\0'));
+  // Version 0x02 marks a multi-Region key id (mrk- and 32 hex digits, kept as 16 bytes).
+  bool mrk = b.key_id.starts_with("mrk-");
+  std::string out(1, mrk ? '\x02' : '\x01');
+  if (mrk) {
+    std::string_view hex = std::string_view(b.key_id).substr(4);
+    for (size_t i = 0; i + 1 < hex.size(); i += 2)
+      out += static_cast<char>(std::max(HexValue(hex[i]), 0) * 16 + std::max(HexValue(hex[i + 1]), 0));
+  } else {
+    out += UuidBytes(b.key_id).value_or(std::string(16, '\0'));
+  }
   PutU32(out, b.material_version);
   out += b.iv;
   out += b.tag;
@@ -68,9 +77,9 @@ std::string EncodeBlob(const Blob& b) {
 
 std::optional<Blob> DecodeBlob(std::string_view bytes) {
   constexpr size_t kHeader = 1 + 16 + 4 + kIvBytes + kTagBytes;
-  if (bytes.size() < kHeader || bytes[0] != '\x01') return std::nullopt;
+  if (bytes.size() < kHeader || (bytes[0] != '\x01' && bytes[0] != '\x02')) return std::nullopt;
   Blob b;
-  b.key_id = UuidText(bytes.substr(1, 16));
+  b.key_id = bytes[0] == '\x02' ? "mrk-" + HexEncode(bytes.substr(1, 16)) : UuidText(bytes.substr(1, 16));
   for (size_t i = 17; i < 21; ++i)
     b.material_version = (b.material_version << 8) | static_cast<unsigned char>(bytes[i]);
   b.iv = std::string(bytes.substr(21, kIvBytes));

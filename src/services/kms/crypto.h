@@ -11,8 +11,8 @@
 namespace stratus::kms {
 
 // A parsed ciphertext blob. Layout (all Stratus's own; AWS's blob format is undocumented):
-//   byte 0       format version, 0x01
-//   bytes 1-16   key id (the UUID's 16 bytes)
+//   byte 0       format version, 0x01 (key id is a UUID) or 0x02 (a multi-Region mrk- id)
+//   bytes 1-16   key id (the UUID's 16 bytes, or the 16 bytes after mrk-)
 //   bytes 17-20  key material version, big-endian
 //   bytes 21-32  IV (12 bytes)
 //   bytes 33-48  GCM tag (16 bytes)

@@ -1,6 +1,9 @@
 // Cryptographic operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext),
 // GenerateRandom. See crypto.h for the ciphertext format and what the GCM tag binds.
+#include <algorithm>
+
 #include "core/encoding.h"
+#include "services/kms/asymmetric.h"
 #include "services/kms/crypto.h"
 #include "services/kms/kms.h"
 
@@ -22,14 +25,6 @@ AwsError KmsError(std::string_view shape, std::string message) {
 
 // AWS answers InvalidCiphertextException without a message.
 AwsError InvalidCiphertext() { return KmsError("InvalidCiphertextException", ""); }
-
-std::optional<AwsError> CheckAlgorithm(const json::object& in, std::string_view member) {
-  auto alg = GetString(in, member);
-  if (alg && *alg != kAlgorithm)
-    return KmsError("InvalidKeyUsageException", "The encryption algorithm " + std::string(*alg) +
-                                                    " is not valid for a symmetric encryption KMS key.");
-  return std::nullopt;
-}
 
 std::optional<AwsError> CheckUnsupported(const json::object& in) {
   if (in.contains("Recipient"))
@@ -57,20 +52,61 @@ Result<size_t> DataKeyLength(const json::object& in) {
 
 }  // namespace
 
+std::optional<AwsError> KmsService::CheckDataKeyUsage(const Key& k, std::string_view op) const {
+  if (auto e = CheckUsage(k, "ENCRYPT_DECRYPT", op)) return e;
+  // Data keys are sealed under symmetric encryption keys only (GenerateDataKey API reference).
+  if (!k.Symmetric())
+    return KmsError("InvalidKeyUsageException", k.arn + " key spec " + k.spec + " is not valid for " + std::string(op) + ".");
+  return std::nullopt;
+}
+
 Result<std::string> KmsService::SealFor(const Ctx& c, const Key& k, std::string_view plaintext,
                                         const In* context) {
   const Material& m = k.Current();
   Blob blob;
   blob.key_id = k.id;
   blob.material_version = m.version;
-  std::string aad = AdditionalData(k.account, k.region, k.id, m.version, ContextOf(context));
+  // A multi-Region key's ciphertext opens in every region of its set, so the region is not
+  // bound for those.
+  std::string aad = AdditionalData(k.account, k.multi_region ? "" : k.region, k.id, m.version, ContextOf(context));
   if (!Seal(m.bytes, aad, plaintext, blob)) return Fail(KmsError("KMSInternalException", "encryption failed"));
   return EncodeBlob(blob);
 }
 
+std::optional<AwsError> KmsService::CheckEncryption(const Key& k, std::optional<std::string_view> algorithm,
+                                                    std::string_view op) const {
+  if (auto e = CheckUsage(k, "ENCRYPT_DECRYPT", op)) return e;
+  std::string_view alg = algorithm.value_or(kAlgorithm);
+  if (k.Symmetric()) {
+    if (alg != kAlgorithm)
+      return KmsError("InvalidKeyUsageException", "The encryption algorithm " + std::string(alg) +
+                                                      " is not valid for a symmetric encryption KMS key.");
+    return std::nullopt;
+  }
+  const SpecInfo* info = FindSpec(k.spec);
+  if (!info || std::find(info->encryption_algs.begin(), info->encryption_algs.end(), alg) == info->encryption_algs.end())
+    return KmsError("InvalidKeyUsageException",
+                    "Algorithm " + std::string(alg) + " is incompatible with key spec " + k.spec + ".");
+  return std::nullopt;
+}
+
+Result<std::string> KmsService::EncryptUnder(const Ctx& c, const Key& k, std::string_view algorithm,
+                                             std::string_view plaintext, const In* context) {
+  if (k.Symmetric()) return SealFor(c, k, plaintext, context);
+  // RSAES-OAEP takes at most modulus - 2*hash - 2 bytes (KMS developer guide, "RSA key specs
+  // for encryption and decryption": 214/190 bytes for RSA_2048 and so on).
+  if (plaintext.size() > RsaOaepMaxPlaintext(k.spec, algorithm))
+    return Fail(AwsError::Validation("Plaintext is too long for the encryption algorithm " + std::string(algorithm) +
+                                     " with key spec " + k.spec + "."));
+  auto out = RsaOaepEncrypt(k.Current().bytes, algorithm, plaintext);
+  if (!out) return Fail(KmsError("KMSInternalException", "encryption failed"));
+  return std::move(*out);
+}
+
 Result<KmsService::Opened> KmsService::OpenCiphertext(Ctx& c, Region& r, std::string_view blob_base64,
                                                       std::optional<std::string_view> key_ref,
-                                                      const In* context) {
+                                                      const In* context, std::optional<std::string_view> algorithm,
+                                                      std::string_view op) {
   Key* named = nullptr;
   if (key_ref) {
     auto k = Resolve(c, r, *key_ref, true);
@@ -78,6 +114,18 @@ Result<KmsService::Opened> KmsService::OpenCiphertext(Ctx& c, Region& r, std::st
     named = *k;
   }
   auto bytes = Base64Decode(blob_base64);
+  if (named && !named->Symmetric()) {
+    // An asymmetric ciphertext is a bare RSAES-OAEP block: only the KeyId names its key.
+    if (auto e = CheckUsable(*named)) return Fail(*e);
+    if (auto e = CheckEncryption(*named, algorithm, op)) return Fail(*e);
+    std::optional<std::string> plain =
+        bytes ? RsaOaepDecrypt(named->Current().bytes, *algorithm, *bytes) : std::nullopt;
+    if (!plain) return Fail(InvalidCiphertext());
+    return Opened{named, &named->Current(), std::move(*plain)};
+  }
+  if (named && algorithm && *algorithm != kAlgorithm)
+    return Fail(KmsError("InvalidKeyUsageException", "The encryption algorithm " + std::string(*algorithm) +
+                                                         " is not valid for a symmetric encryption KMS key."));
   std::optional<Blob> blob = bytes ? DecodeBlob(*bytes) : std::nullopt;
   if (!blob) return Fail(InvalidCiphertext());
   // Keys belong to their account and region: a blob made elsewhere names no key here.
@@ -88,9 +136,11 @@ Result<KmsService::Opened> KmsService::OpenCiphertext(Ctx& c, Region& r, std::st
     return Fail(KmsError("IncorrectKeyException",
                          "The key ID in the request does not identify a CMK that can perform this operation."));
   if (auto e = CheckUsable(key)) return Fail(*e);
+  if (auto e = CheckEncryption(key, algorithm, op)) return Fail(*e);
   const Material* m = key.Version(blob->material_version);
-  if (!m) return Fail(InvalidCiphertext());
-  std::string aad = AdditionalData(key.account, key.region, key.id, m->version, ContextOf(context));
+  if (!m || !key.Symmetric()) return Fail(InvalidCiphertext());
+  std::string aad = AdditionalData(key.account, key.multi_region ? "" : key.region, key.id, m->version,
+                                   ContextOf(context));
   auto plain = Open(m->bytes, aad, *blob);
   if (!plain) return Fail(InvalidCiphertext());
   return Opened{&key, m, std::move(*plain)};
@@ -133,6 +183,7 @@ Result<KmsService::Crypted> KmsService::CryptFor(Ctx& c, CryptOp op, std::string
   auto k = Resolve(c, r, key_ref, true);
   if (!k) return Fail(k.error());
   if (auto e = CheckUsable(**k)) return Fail(*e);
+  if (auto e = CheckEncryption(**k, std::nullopt, "Encrypt")) return Fail(*e);
   auto blob = SealFor(c, **k, data, context);
   if (!blob) return Fail(blob.error());
   return Crypted{std::move(*blob), (*k)->arn};
@@ -142,56 +193,59 @@ KmsService::Out KmsService::Encrypt(Ctx& c, const In& in) {
   auto k = ResolveInput(c, in, true);
   if (!k) return Fail(k.error());
   if (auto e = CheckUsable(**k)) return Fail(*e);
-  if (auto e = CheckAlgorithm(in, "EncryptionAlgorithm")) return Fail(*e);
+  auto alg = GetString(in, "EncryptionAlgorithm");
+  if (auto e = CheckEncryption(**k, alg, "Encrypt")) return Fail(*e);
   if (auto e = CheckDryRun(in)) return Fail(*e);
   auto plain = Base64Decode(GetString(in, "Plaintext").value_or(""));
   if (!plain) return Fail(AwsError::Validation("Plaintext is not valid base64"));
-  auto blob = SealFor(c, **k, *plain, GetObject(in, "EncryptionContext"));
+  auto blob = EncryptUnder(c, **k, alg.value_or(kAlgorithm), *plain, GetObject(in, "EncryptionContext"));
   if (!blob) return Fail(blob.error());
   json::object out;
   out["CiphertextBlob"] = Base64Encode(*blob);
   out["KeyId"] = (*k)->arn;
-  out["EncryptionAlgorithm"] = kAlgorithm;
+  out["EncryptionAlgorithm"] = alg.value_or(kAlgorithm);
   return out;
 }
 
 KmsService::Out KmsService::Decrypt(Ctx& c, const In& in) {
   if (auto e = CheckUnsupported(in)) return Fail(*e);
-  if (auto e = CheckAlgorithm(in, "EncryptionAlgorithm")) return Fail(*e);
   Region& r = RegionOf(c);
+  auto alg = GetString(in, "EncryptionAlgorithm");
   auto opened = OpenCiphertext(c, r, GetString(in, "CiphertextBlob").value_or(""), GetString(in, "KeyId"),
-                               GetObject(in, "EncryptionContext"));
+                               GetObject(in, "EncryptionContext"), alg, "Decrypt");
   if (!opened) return Fail(opened.error());
   if (auto e = CheckDryRun(in)) return Fail(*e);
   json::object out;
   out["KeyId"] = opened->key->arn;
   out["Plaintext"] = Base64Encode(opened->plaintext);
-  out["EncryptionAlgorithm"] = kAlgorithm;
-  out["KeyMaterialId"] = opened->material->id;
+  out["EncryptionAlgorithm"] = alg.value_or(kAlgorithm);
+  if (opened->key->Symmetric()) out["KeyMaterialId"] = opened->material->id;
   return out;
 }
 
 KmsService::Out KmsService::ReEncrypt(Ctx& c, const In& in) {
-  if (auto e = CheckAlgorithm(in, "SourceEncryptionAlgorithm")) return Fail(*e);
-  if (auto e = CheckAlgorithm(in, "DestinationEncryptionAlgorithm")) return Fail(*e);
   Region& r = RegionOf(c);
+  auto src_alg = GetString(in, "SourceEncryptionAlgorithm");
+  auto dst_alg = GetString(in, "DestinationEncryptionAlgorithm");
   auto opened = OpenCiphertext(c, r, GetString(in, "CiphertextBlob").value_or(""), GetString(in, "SourceKeyId"),
-                               GetObject(in, "SourceEncryptionContext"));
+                               GetObject(in, "SourceEncryptionContext"), src_alg, "ReEncrypt");
   if (!opened) return Fail(opened.error());
   auto dest = Resolve(c, r, GetString(in, "DestinationKeyId").value_or(""), true);
   if (!dest) return Fail(dest.error());
   if (auto e = CheckUsable(**dest)) return Fail(*e);
+  if (auto e = CheckEncryption(**dest, dst_alg, "ReEncrypt")) return Fail(*e);
   if (auto e = CheckDryRun(in)) return Fail(*e);
-  auto blob = SealFor(c, **dest, opened->plaintext, GetObject(in, "DestinationEncryptionContext"));
+  auto blob = EncryptUnder(c, **dest, dst_alg.value_or(kAlgorithm), opened->plaintext,
+                           GetObject(in, "DestinationEncryptionContext"));
   if (!blob) return Fail(blob.error());
   json::object out;
   out["CiphertextBlob"] = Base64Encode(*blob);
   out["SourceKeyId"] = opened->key->arn;
   out["KeyId"] = (*dest)->arn;
-  out["SourceEncryptionAlgorithm"] = kAlgorithm;
-  out["DestinationEncryptionAlgorithm"] = kAlgorithm;
-  out["SourceKeyMaterialId"] = opened->material->id;
-  out["DestinationKeyMaterialId"] = (*dest)->Current().id;
+  out["SourceEncryptionAlgorithm"] = src_alg.value_or(kAlgorithm);
+  out["DestinationEncryptionAlgorithm"] = dst_alg.value_or(kAlgorithm);
+  if (opened->key->Symmetric()) out["SourceKeyMaterialId"] = opened->material->id;
+  if ((*dest)->Symmetric()) out["DestinationKeyMaterialId"] = (*dest)->Current().id;
   return out;
 }
 
@@ -200,6 +254,7 @@ KmsService::Out KmsService::GenerateDataKey(Ctx& c, const In& in) {
   auto k = ResolveInput(c, in, true);
   if (!k) return Fail(k.error());
   if (auto e = CheckUsable(**k)) return Fail(*e);
+  if (auto e = CheckDataKeyUsage(**k, "GenerateDataKey")) return Fail(*e);
   auto n = DataKeyLength(in);
   if (!n) return Fail(n.error());
   if (auto e = CheckDryRun(in)) return Fail(*e);
@@ -218,6 +273,7 @@ KmsService::Out KmsService::GenerateDataKeyWithoutPlaintext(Ctx& c, const In& in
   auto k = ResolveInput(c, in, true);
   if (!k) return Fail(k.error());
   if (auto e = CheckUsable(**k)) return Fail(*e);
+  if (auto e = CheckDataKeyUsage(**k, "GenerateDataKeyWithoutPlaintext")) return Fail(*e);
   auto n = DataKeyLength(in);
   if (!n) return Fail(n.error());
   if (auto e = CheckDryRun(in)) return Fail(*e);

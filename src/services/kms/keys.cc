@@ -2,7 +2,10 @@
 // policies and rotation.
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
+
 #include "core/encoding.h"
+#include "services/kms/asymmetric.h"
 #include "services/kms/kms.h"
 
 namespace stratus::kms {
@@ -44,18 +47,22 @@ Result<std::map<std::string, std::string>> ParseTags(const json::object& in) {
 KmsService::Out KmsService::CreateKey(Ctx& c, const In& in) {
   std::string spec(GetString(in, "KeySpec").value_or(
       GetString(in, "CustomerMasterKeySpec").value_or("SYMMETRIC_DEFAULT")));
-  if (spec != "SYMMETRIC_DEFAULT")
+  const SpecInfo* info = FindSpec(spec);
+  if (!info)
     return Fail(Error("UnsupportedOperationException", "KeySpec " + spec + " is not supported by Stratus yet"));
   std::string usage(GetString(in, "KeyUsage").value_or("ENCRYPT_DECRYPT"));
-  if (usage != "ENCRYPT_DECRYPT")
+  if (usage == "KEY_AGREEMENT" && IsEccSpec(spec))
+    return Fail(Error("UnsupportedOperationException", "KeyUsage KEY_AGREEMENT is not supported by Stratus yet"));
+  if (std::find(info->usages.begin(), info->usages.end(), usage) == info->usages.end())
     return Fail(AwsError::Validation("KeyUsage " + usage + " is not compatible with KeySpec " + spec));
   std::string origin(GetString(in, "Origin").value_or("AWS_KMS"));
-  if (origin != "AWS_KMS")
+  if (origin != "AWS_KMS" && origin != "EXTERNAL")
     return Fail(Error("UnsupportedOperationException", "Origin " + origin + " is not supported by Stratus yet"));
+  if (origin == "EXTERNAL" && spec != "SYMMETRIC_DEFAULT")
+    return Fail(Error("UnsupportedOperationException",
+                      "Importing key material for KeySpec " + spec + " is not supported by Stratus yet"));
   if (in.contains("CustomKeyStoreId") || in.contains("XksKeyId"))
     return Fail(Error("UnsupportedOperationException", "Custom key stores are not supported by Stratus yet"));
-  if (GetBool(in, "MultiRegion").value_or(false))
-    return Fail(Error("UnsupportedOperationException", "Multi-Region keys are not supported by Stratus yet"));
   std::string policy(GetString(in, "Policy").value_or(""));
   if (in.contains("Policy") && !IsJsonObject(policy))
     return Fail(Error("MalformedPolicyDocumentException", "The policy is not a valid JSON document."));
@@ -67,13 +74,23 @@ KmsService::Out KmsService::CreateKey(Ctx& c, const In& in) {
   Key k;
   k.account = c.account;
   k.region = c.region;
-  k.id = NewUuid();
+  k.spec = spec;
+  k.usage = usage;
+  k.origin = origin;
+  k.multi_region = GetBool(in, "MultiRegion").value_or(false);
+  // Multi-Region keys: "mrk-" and 32 hex digits, the same id in every region of the set.
+  k.id = k.multi_region ? "mrk-" + HexEncode(RandomBytes(16)) : NewUuid();
+  if (k.multi_region) k.primary_region = c.region;
   k.arn = "arn:aws:kms:" + c.region + ":" + c.account + ":key/" + k.id;
   k.description = GetString(in, "Description").value_or("");
   k.policy = policy.empty() ? DefaultKeyPolicy(c.account) : policy;
   k.created_ms = now;
   k.tags = std::move(*tags);
-  AddMaterial(k, now, "");
+  if (origin == "EXTERNAL") {
+    k.state = "PendingImport";
+  } else if (!AddMaterial(k, now, "")) {
+    return Fail(Error("KMSInternalException", "Key generation failed"));
+  }
   PersistKey(&c, k);
   json::object out;
   out["KeyMetadata"] = Metadata(k);
@@ -243,12 +260,24 @@ KmsService::Out KmsService::ListKeyPolicies(Ctx& c, const In& in) {
 
 // ---- rotation --------------------------------------------------------------------------------
 
+std::optional<AwsError> KmsService::CheckRotatable(const Key& k) const {
+  // AWS rotates only symmetric encryption keys with AWS_KMS material; a multi-Region key
+  // rotates through its primary.
+  if (!k.Symmetric() || k.origin != "AWS_KMS")
+    return Error("UnsupportedOperationException", k.arn + " key is not supported for this operation.");
+  if (k.multi_region && k.region != k.primary_region)
+    return Error("UnsupportedOperationException",
+                 k.arn + " is a multi-Region replica key. Rotation is managed through its primary key.");
+  return std::nullopt;
+}
+
 KmsService::Out KmsService::EnableKeyRotation(Ctx& c, const In& in) {
   Region& r = RegionOf(c);
   auto k = Resolve(c, r, GetString(in, "KeyId").value_or(""), false);
   if (!k) return Fail(k.error());
   Key& key = **k;
   if (auto e = CheckUsable(key)) return Fail(*e);
+  if (auto e = CheckRotatable(key)) return Fail(*e);
   key.rotation_enabled = true;
   key.rotation_days = static_cast<int>(GetInt(in, "RotationPeriodInDays").value_or(365));
   key.next_rotation_ms = c.clock.NowMillis() + int64_t{key.rotation_days} * kDayMs;
@@ -261,6 +290,7 @@ KmsService::Out KmsService::DisableKeyRotation(Ctx& c, const In& in) {
   auto k = ResolveInput(c, in, false);
   if (!k) return Fail(k.error());
   if (auto e = CheckUsable(**k)) return Fail(*e);
+  if (auto e = CheckRotatable(**k)) return Fail(*e);
   (*k)->rotation_enabled = false;
   (*k)->next_rotation_ms = 0;
   PersistKey(&c, **k);
@@ -286,6 +316,7 @@ KmsService::Out KmsService::RotateKeyOnDemand(Ctx& c, const In& in) {
   if (!k) return Fail(k.error());
   Key& key = **k;
   if (auto e = CheckUsable(key)) return Fail(*e);
+  if (auto e = CheckRotatable(key)) return Fail(*e);
   size_t on_demand = 0;
   for (const auto& m : key.materials) on_demand += m.rotation_type == "ON_DEMAND";
   if (on_demand >= kMaxOnDemandRotations)
@@ -295,6 +326,7 @@ KmsService::Out KmsService::RotateKeyOnDemand(Ctx& c, const In& in) {
   // GetKeyRotationStatus.
   AddMaterial(key, c.clock.NowMillis(), "ON_DEMAND");
   PersistKey(&c, key);
+  if (key.multi_region) SyncReplicas(c, key);
   return json::object{{"KeyId", key.arn}};
 }
 

@@ -1,5 +1,6 @@
-// KMS: symmetric encryption keys (AES-256-GCM, real cryptography), aliases, tags, key
-// policies and rotation, per account and region, persisted through the store.
+// KMS: symmetric (AES-256-GCM), asymmetric (RSA, ECC) and HMAC keys with real cryptography,
+// aliases, tags, key policies, rotation, grants, multi-Region keys and imported key material,
+// per account and region, persisted through the store.
 #pragma once
 
 #include <cstdint>
@@ -18,16 +19,44 @@ namespace stratus::kms {
 // the next. Older versions stay so older ciphertexts still decrypt.
 struct Material {
   uint32_t version = 1;
-  std::string bytes;  // 32 bytes, AES-256
+  // SYMMETRIC_DEFAULT: 32 bytes (AES-256); RSA_*/ECC_*: the PKCS#8 DER private key;
+  // HMAC_*: the HMAC key.
+  std::string bytes;
   std::string id;     // 64 hex characters (KeyMaterialId)
   int64_t created_ms = 0;
   std::string rotation_type;  // "" for the original material, AUTOMATIC or ON_DEMAND
 };
 
+// A grant on a key (CreateGrant). Grants are recorded and listed, not enforced.
+struct Grant {
+  std::string id;     // 64 hex characters
+  std::string token;  // the GrantToken CreateGrant handed out
+  std::string name, grantee, retiring;
+  std::vector<std::string> operations;
+  std::string constraints;  // JSON object text of GrantConstraints, "" for none
+  int64_t created_ms = 0;
+};
+
 struct Key {
   std::string account, region, id, arn;
   std::string description, policy;
-  std::string state = "Enabled";  // Enabled, Disabled, PendingDeletion
+  // Enabled, Disabled, PendingDeletion, PendingImport (EXTERNAL keys without material)
+  std::string state = "Enabled";
+  std::string spec = "SYMMETRIC_DEFAULT";  // KeySpec
+  std::string usage = "ENCRYPT_DECRYPT";   // KeyUsage
+  std::string origin = "AWS_KMS";          // AWS_KMS or EXTERNAL
+  // Multi-Region keys (id mrk-...): the region of the primary key. Replicas are the keys
+  // with the same id in the account's other regions; they share the key material.
+  bool multi_region = false;
+  std::string primary_region;
+  // Imported key material (Origin EXTERNAL).
+  std::string expiration_model;  // KEY_MATERIAL_EXPIRES / KEY_MATERIAL_DOES_NOT_EXPIRE once imported
+  int64_t valid_to_ms = 0;       // KEY_MATERIAL_EXPIRES only
+  std::string wrapping_key;      // PKCS#8 of the last GetParametersForImport
+  std::string wrapping_algorithm;
+  std::string import_token;
+  int64_t import_valid_to_ms = 0;
+  std::vector<Grant> grants;
   int64_t created_ms = 0;
   int64_t deletion_ms = 0;  // PendingDeletion only
   int pending_days = 0;
@@ -37,7 +66,9 @@ struct Key {
   int64_t next_rotation_ms = 0;
   std::vector<Material> materials;  // by version, ascending; back() is current
 
+  // Keys always have material except EXTERNAL keys before their first import.
   const Material& Current() const { return materials.back(); }
+  bool Symmetric() const { return spec == "SYMMETRIC_DEFAULT"; }
   const Material* Version(uint32_t v) const {
     return v >= 1 && v <= materials.size() ? &materials[v - 1] : nullptr;
   }
@@ -114,21 +145,52 @@ class KmsService final : public aws::ServiceHandler {
   Out GenerateDataKey(Ctx& c, const In& in);
   Out GenerateDataKeyWithoutPlaintext(Ctx& c, const In& in);
   Out GenerateRandom(Ctx& c, const In& in);
+  // asymmetric_ops.cc
+  Out Sign(Ctx& c, const In& in);
+  Out Verify(Ctx& c, const In& in);
+  Out GetPublicKey(Ctx& c, const In& in);
+  Out GenerateMac(Ctx& c, const In& in);
+  Out VerifyMac(Ctx& c, const In& in);
+  Out GenerateDataKeyPair(Ctx& c, const In& in);
+  Out GenerateDataKeyPairWithoutPlaintext(Ctx& c, const In& in);
+  Out DataKeyPair(Ctx& c, const In& in, bool with_plaintext);
+  // grants.cc
+  Out CreateGrant(Ctx& c, const In& in);
+  Out ListGrants(Ctx& c, const In& in);
+  Out ListRetirableGrants(Ctx& c, const In& in);
+  Out RetireGrant(Ctx& c, const In& in);
+  Out RevokeGrant(Ctx& c, const In& in);
+  // multi_region.cc
+  Out ReplicateKey(Ctx& c, const In& in);
+  Out UpdatePrimaryRegion(Ctx& c, const In& in);
+  Out GetParametersForImport(Ctx& c, const In& in);
+  Out ImportKeyMaterial(Ctx& c, const In& in);
+  Out DeleteImportedKeyMaterial(Ctx& c, const In& in);
+  // Copies a multi-Region key's material to its replicas (after a rotation of the primary).
+  void SyncReplicas(Ctx& c, const Key& primary);
+  // The keys sharing a multi-Region key's id in the account's regions, primary included.
+  std::vector<Key*> RelatedKeys(const Key& k);
 
   // kms_service.cc; mu_ held.
   static AwsError Error(std::string_view shape, std::string message);
-  // The caller's region, after deleting keys whose waiting period ended and applying due
-  // automatic rotations.
+  // The caller's region, after deleting keys whose waiting period ended, applying due
+  // automatic rotations and expiring imported key material.
   Region& RegionOf(Ctx& c);
+  Region& RegionOf(Ctx& c, const std::string& region);
   // A key by id or key ARN; with allow_alias also by alias name or alias ARN.
   Result<Key*> Resolve(Ctx& c, Region& r, std::string_view ref, bool allow_alias);
   Result<Key*> ResolveInput(Ctx& c, const In& in, bool allow_alias, std::string_view member = "KeyId");
   // DisabledException / KMSInvalidStateException unless the key can do cryptography.
   std::optional<AwsError> CheckUsable(const Key& k) const;
+  // InvalidKeyUsageException unless the key has this KeyUsage (`op` names the operation).
+  std::optional<AwsError> CheckUsage(const Key& k, std::string_view usage, std::string_view op) const;
   std::optional<AwsError> CheckNotPendingDeletion(const Key& k) const;
+  // UnsupportedOperationException for keys AWS does not rotate.
+  std::optional<AwsError> CheckRotatable(const Key& k) const;
   json::value Metadata(const Key& k) const;
   std::string AliasArn(const Ctx& c, std::string_view name) const;
-  void AddMaterial(Key& k, int64_t now, std::string rotation_type);
+  // A new version of the key's material for its spec; false if OpenSSL failed.
+  bool AddMaterial(Key& k, int64_t now, std::string rotation_type);
   // Decrypts a base64 ciphertext blob of this region; key_ref (optional, may be an alias)
   // must name the blob's key. InvalidCiphertextException when it does not open.
   struct Opened {
@@ -137,10 +199,21 @@ class KmsService final : public aws::ServiceHandler {
     std::string plaintext;
   };
   Result<Opened> OpenCiphertext(Ctx& c, Region& r, std::string_view blob_base64,
-                                std::optional<std::string_view> key_ref, const In* context);
+                                std::optional<std::string_view> key_ref, const In* context,
+                                std::optional<std::string_view> algorithm = std::nullopt,
+                                std::string_view op = "Decrypt");
   // Encrypts under the key's current material; the blob's bytes.
   Result<std::string> SealFor(const Ctx& c, const Key& k, std::string_view plaintext,
                               const In* context);
+  // InvalidKeyUsageException unless k is an ENCRYPT_DECRYPT key that takes `algorithm`
+  // (nullopt: SYMMETRIC_DEFAULT, as AWS defaults it) for `op`.
+  std::optional<AwsError> CheckEncryption(const Key& k, std::optional<std::string_view> algorithm,
+                                          std::string_view op) const;
+  // InvalidKeyUsageException unless k is a symmetric encryption key (data keys and pairs).
+  std::optional<AwsError> CheckDataKeyUsage(const Key& k, std::string_view op) const;
+  // Encrypts with a key CheckEncryption accepted: AES-GCM blob or RSAES-OAEP ciphertext.
+  Result<std::string> EncryptUnder(const Ctx& c, const Key& k, std::string_view algorithm,
+                                   std::string_view plaintext, const In* context);
   void PersistKey(Ctx* c, const Key& k);
   void UnpersistKey(Ctx* c, const Key& k);
   void PersistAlias(Ctx* c, const std::string& account, const std::string& region, const Alias& a);

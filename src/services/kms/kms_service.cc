@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/encoding.h"
+#include "services/kms/asymmetric.h"
 #include "services/kms/kms.h"
 #include "store/store.h"
 
@@ -46,6 +47,23 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(GenerateDataKey);
   STRATUS_KMS_OP(GenerateDataKeyWithoutPlaintext);
   STRATUS_KMS_OP(GenerateRandom);
+  STRATUS_KMS_OP(Sign);
+  STRATUS_KMS_OP(Verify);
+  STRATUS_KMS_OP(GetPublicKey);
+  STRATUS_KMS_OP(GenerateMac);
+  STRATUS_KMS_OP(VerifyMac);
+  STRATUS_KMS_OP(GenerateDataKeyPair);
+  STRATUS_KMS_OP(GenerateDataKeyPairWithoutPlaintext);
+  STRATUS_KMS_OP(CreateGrant);
+  STRATUS_KMS_OP(ListGrants);
+  STRATUS_KMS_OP(ListRetirableGrants);
+  STRATUS_KMS_OP(RetireGrant);
+  STRATUS_KMS_OP(RevokeGrant);
+  STRATUS_KMS_OP(ReplicateKey);
+  STRATUS_KMS_OP(UpdatePrimaryRegion);
+  STRATUS_KMS_OP(GetParametersForImport);
+  STRATUS_KMS_OP(ImportKeyMaterial);
+  STRATUS_KMS_OP(DeleteImportedKeyMaterial);
 #undef STRATUS_KMS_OP
 }
 
@@ -90,18 +108,29 @@ std::string KmsService::AliasArn(const Ctx& c, std::string_view name) const {
   return "arn:aws:kms:" + c.region + ":" + c.account + ":" + std::string(name);
 }
 
-void KmsService::AddMaterial(Key& k, int64_t now, std::string rotation_type) {
+bool KmsService::AddMaterial(Key& k, int64_t now, std::string rotation_type) {
   Material m;
   m.version = static_cast<uint32_t>(k.materials.size() + 1);
-  m.bytes = RandomBytes(32);
+  if (IsRsaSpec(k.spec) || IsEccSpec(k.spec)) {
+    auto pkcs8 = GeneratePrivateKey(k.spec);
+    if (!pkcs8) return false;
+    m.bytes = std::move(*pkcs8);
+  } else if (IsHmacSpec(k.spec)) {
+    m.bytes = RandomBytes(HmacKeyBytes(k.spec));
+  } else {
+    m.bytes = RandomBytes(32);
+  }
   m.id = HexEncode(RandomBytes(32));
   m.created_ms = now;
   m.rotation_type = std::move(rotation_type);
   k.materials.push_back(std::move(m));
+  return true;
 }
 
-KmsService::Region& KmsService::RegionOf(Ctx& c) {
-  Region& r = regions_[{c.account, c.region}];
+KmsService::Region& KmsService::RegionOf(Ctx& c) { return RegionOf(c, c.region); }
+
+KmsService::Region& KmsService::RegionOf(Ctx& c, const std::string& region) {
+  Region& r = regions_[{c.account, region}];
   int64_t now = c.clock.NowMillis();
   if (now < r.due_ms) return r;
   // Lazy housekeeping: the waiting period of keys pending deletion and automatic rotation
@@ -112,7 +141,7 @@ KmsService::Region& KmsService::RegionOf(Ctx& c) {
     if (k.state == "PendingDeletion" && k.deletion_ms <= now) {
       for (auto a = r.aliases.begin(); a != r.aliases.end();) {
         if (a->second.key_id == k.id) {
-          UnpersistAlias(&c, c.account, c.region, a->first);
+          UnpersistAlias(&c, c.account, region, a->first);
           a = r.aliases.erase(a);
         } else {
           ++a;
@@ -123,14 +152,29 @@ KmsService::Region& KmsService::RegionOf(Ctx& c) {
       continue;
     }
     if (k.state == "PendingDeletion") r.due_ms = std::min(r.due_ms, k.deletion_ms);
-    if (k.rotation_enabled && k.state == "Enabled") {
+    // Imported key material past its ValidTo is deleted; the key waits for a new import.
+    if (k.origin == "EXTERNAL" && k.expiration_model == "KEY_MATERIAL_EXPIRES" && k.valid_to_ms > 0) {
+      if (k.valid_to_ms <= now) {
+        if (k.state != "PendingDeletion") k.state = "PendingImport";
+        k.expiration_model.clear();
+        k.valid_to_ms = 0;
+        PersistKey(&c, k);
+      } else {
+        r.due_ms = std::min(r.due_ms, k.valid_to_ms);
+      }
+    }
+    bool primary = !k.multi_region || k.primary_region == k.region;
+    if (k.rotation_enabled && k.state == "Enabled" && primary) {
       bool rotated = false;
       while (k.next_rotation_ms <= now) {
         AddMaterial(k, k.next_rotation_ms, "AUTOMATIC");
         k.next_rotation_ms += int64_t{k.rotation_days} * 86'400'000;
         rotated = true;
       }
-      if (rotated) PersistKey(&c, k);
+      if (rotated) {
+        PersistKey(&c, k);
+        if (k.multi_region) SyncReplicas(c, k);
+      }
       r.due_ms = std::min(r.due_ms, k.next_rotation_ms);
     }
     ++it;
@@ -170,6 +214,7 @@ Result<Key*> KmsService::Resolve(Ctx& c, Region& r, std::string_view ref, bool a
     return &k->second;
   }
   std::string id(resource.starts_with("key/") ? resource.substr(4) : resource);
+  // Both UUIDs and multi-Region ids (mrk- and 32 hex digits) are 36 characters long.
   if (!is_arn && id.size() != 36) return invalid();
   auto k = r.keys.find(id);
   if (k == r.keys.end())
@@ -188,7 +233,35 @@ std::optional<AwsError> KmsService::CheckNotPendingDeletion(const Key& k) const 
 
 std::optional<AwsError> KmsService::CheckUsable(const Key& k) const {
   if (k.state == "Disabled") return Error("DisabledException", k.arn + " is disabled.");
+  if (k.state == "PendingImport") return Error("KMSInvalidStateException", k.arn + " is pending import.");
+  if (k.state == "Creating") return Error("KMSInvalidStateException", k.arn + " is creating.");
   return CheckNotPendingDeletion(k);
+}
+
+std::optional<AwsError> KmsService::CheckUsage(const Key& k, std::string_view usage, std::string_view op) const {
+  if (k.usage != usage)
+    return Error("InvalidKeyUsageException",
+                 k.arn + " key usage is " + k.usage + " which is not valid for " + std::string(op) + ".");
+  return std::nullopt;
+}
+
+std::vector<Key*> KmsService::RelatedKeys(const Key& k) {
+  std::vector<Key*> out;
+  if (!k.multi_region) return out;
+  for (auto& [where, r] : regions_) {
+    if (where.first != k.account) continue;
+    auto it = r.keys.find(k.id);
+    if (it != r.keys.end()) out.push_back(&it->second);
+  }
+  return out;
+}
+
+void KmsService::SyncReplicas(Ctx& c, const Key& primary) {
+  for (Key* other : RelatedKeys(primary)) {
+    if (other == &primary) continue;
+    other->materials = primary.materials;
+    PersistKey(&c, *other);
+  }
 }
 
 json::value KmsService::Metadata(const Key& k) const {
@@ -199,19 +272,46 @@ json::value KmsService::Metadata(const Key& k) const {
   m["CreationDate"] = static_cast<double>(k.created_ms) / 1000.0;
   m["Enabled"] = k.state == "Enabled";
   m["Description"] = k.description;
-  m["KeyUsage"] = "ENCRYPT_DECRYPT";
+  m["KeyUsage"] = k.usage;
   m["KeyState"] = k.state;
   if (k.state == "PendingDeletion") {
     m["DeletionDate"] = static_cast<double>(k.deletion_ms) / 1000.0;
     m["PendingDeletionWindowInDays"] = k.pending_days;
   }
-  m["Origin"] = "AWS_KMS";
+  if (k.expiration_model == "KEY_MATERIAL_EXPIRES") m["ValidTo"] = static_cast<double>(k.valid_to_ms) / 1000.0;
+  m["Origin"] = k.origin;
+  if (!k.expiration_model.empty()) m["ExpirationModel"] = k.expiration_model;
   m["KeyManager"] = "CUSTOMER";
-  m["CustomerMasterKeySpec"] = "SYMMETRIC_DEFAULT";
-  m["KeySpec"] = "SYMMETRIC_DEFAULT";
-  m["EncryptionAlgorithms"] = json::array{"SYMMETRIC_DEFAULT"};
-  m["MultiRegion"] = false;
-  m["CurrentKeyMaterialId"] = k.Current().id;
+  m["CustomerMasterKeySpec"] = k.spec;
+  m["KeySpec"] = k.spec;
+  if (const SpecInfo* info = FindSpec(k.spec)) {
+    auto list = [](const std::vector<std::string_view>& v) {
+      json::array a;
+      for (auto s : v) a.emplace_back(s);
+      return a;
+    };
+    if (k.usage == "ENCRYPT_DECRYPT") m["EncryptionAlgorithms"] = list(info->encryption_algs);
+    if (k.usage == "SIGN_VERIFY") m["SigningAlgorithms"] = list(info->signing_algs);
+    if (k.usage == "GENERATE_VERIFY_MAC") m["MacAlgorithms"] = list(info->mac_algs);
+  }
+  m["MultiRegion"] = k.multi_region;
+  if (k.multi_region) {
+    // Every key of the set lists the primary and all replicas (KMS API, MultiRegionConfiguration).
+    json::object cfg;
+    cfg["MultiRegionKeyType"] = k.region == k.primary_region ? "PRIMARY" : "REPLICA";
+    json::array replicas;
+    std::string primary_arn = "arn:aws:kms:" + k.primary_region + ":" + k.account + ":key/" + k.id;
+    for (const auto& [where, r] : regions_) {
+      if (where.first != k.account || where.second == k.primary_region) continue;
+      if (auto it = r.keys.find(k.id); it != r.keys.end())
+        replicas.push_back(json::object{{"Arn", it->second.arn}, {"Region", where.second}});
+    }
+    cfg["PrimaryKey"] = json::object{{"Arn", primary_arn}, {"Region", k.primary_region}};
+    cfg["ReplicaKeys"] = std::move(replicas);
+    m["MultiRegionConfiguration"] = std::move(cfg);
+  }
+  // AWS shows CurrentKeyMaterialId for symmetric encryption keys only (KeyMetadata).
+  if (k.Symmetric() && !k.materials.empty()) m["CurrentKeyMaterialId"] = k.Current().id;
   return m;
 }
 
@@ -242,6 +342,27 @@ void KmsService::PersistKey(Ctx* c, const Key& k) {
   o["rotation_enabled"] = k.rotation_enabled;
   o["rotation_days"] = k.rotation_days;
   o["next_rotation"] = k.next_rotation_ms;
+  o["spec"] = k.spec;
+  o["usage"] = k.usage;
+  o["origin"] = k.origin;
+  o["multi_region"] = k.multi_region;
+  o["primary_region"] = k.primary_region;
+  o["expiration_model"] = k.expiration_model;
+  o["valid_to"] = k.valid_to_ms;
+  o["wrapping_key"] = Base64Encode(k.wrapping_key);
+  o["wrapping_algorithm"] = k.wrapping_algorithm;
+  o["import_token"] = k.import_token;
+  o["import_valid_to"] = k.import_valid_to_ms;
+  json::array grants;
+  for (const auto& g : k.grants) {
+    json::array ops;
+    for (const auto& op : g.operations) ops.emplace_back(op);
+    grants.push_back(json::object{{"id", g.id}, {"token", g.token}, {"name", g.name},
+                                  {"grantee", g.grantee}, {"retiring", g.retiring},
+                                  {"operations", std::move(ops)}, {"constraints", g.constraints},
+                                  {"created", g.created_ms}});
+  }
+  o["grants"] = std::move(grants);
   json::array mats;
   for (const auto& m : k.materials) {
     // The key material is kept in the data directory as is: Stratus is a local emulator,
@@ -329,6 +450,34 @@ void KmsService::Start(aws::ServiceEnv& env) {
     k.rotation_enabled = GetBool(o, "rotation_enabled").value_or(false);
     k.rotation_days = static_cast<int>(GetInt(o, "rotation_days").value_or(365));
     k.next_rotation_ms = GetInt(o, "next_rotation").value_or(0);
+    k.spec = GetString(o, "spec").value_or("SYMMETRIC_DEFAULT");
+    k.usage = GetString(o, "usage").value_or("ENCRYPT_DECRYPT");
+    k.origin = GetString(o, "origin").value_or("AWS_KMS");
+    k.multi_region = GetBool(o, "multi_region").value_or(false);
+    k.primary_region = GetString(o, "primary_region").value_or("");
+    k.expiration_model = GetString(o, "expiration_model").value_or("");
+    k.valid_to_ms = GetInt(o, "valid_to").value_or(0);
+    k.wrapping_key = Base64Decode(GetString(o, "wrapping_key").value_or("")).value_or("");
+    k.wrapping_algorithm = GetString(o, "wrapping_algorithm").value_or("");
+    k.import_token = GetString(o, "import_token").value_or("");
+    k.import_valid_to_ms = GetInt(o, "import_valid_to").value_or(0);
+    if (auto* grants = GetArray(o, "grants"))
+      for (const auto& gv : *grants) {
+        if (!gv.is_object()) continue;
+        const auto& go = gv.get_object();
+        Grant g;
+        g.id = GetString(go, "id").value_or("");
+        g.token = GetString(go, "token").value_or("");
+        g.name = GetString(go, "name").value_or("");
+        g.grantee = GetString(go, "grantee").value_or("");
+        g.retiring = GetString(go, "retiring").value_or("");
+        if (auto* ops = GetArray(go, "operations"))
+          for (const auto& op : *ops)
+            if (op.is_string()) g.operations.emplace_back(op.get_string());
+        g.constraints = GetString(go, "constraints").value_or("");
+        g.created_ms = GetInt(go, "created").value_or(0);
+        k.grants.push_back(std::move(g));
+      }
     if (auto* mats = GetArray(o, "materials"))
       for (const auto& mv : *mats) {
         if (!mv.is_object()) continue;
@@ -341,7 +490,7 @@ void KmsService::Start(aws::ServiceEnv& env) {
         m.rotation_type = GetString(mo, "rotation_type").value_or("");
         k.materials.push_back(std::move(m));
       }
-    if (k.id.empty() || k.materials.empty()) return;
+    if (k.id.empty() || (k.materials.empty() && k.origin != "EXTERNAL")) return;
     std::string id = k.id;
     r.keys[id] = std::move(k);
   });

@@ -86,6 +86,7 @@ auto SecretsManagerService::GetResourcePolicy(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::PutResourcePolicy(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   std::string policy(GetString(in, "ResourcePolicy").value_or(""));
   if (!ValidPolicy(policy))
     return Fail(Error("MalformedPolicyDocumentException",
@@ -99,6 +100,7 @@ auto SecretsManagerService::PutResourcePolicy(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::DeleteResourcePolicy(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   (*s)->policy.clear();
   (*s)->changed_ms = c.clock.NowMillis();
   Persist(&c, **s);
@@ -119,6 +121,7 @@ auto SecretsManagerService::ValidateResourcePolicy(Ctx& c, const In& in) -> Out 
 auto SecretsManagerService::TagResource(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   (*s)->MergeTags(GetArray(in, "Tags"));
   (*s)->changed_ms = c.clock.NowMillis();
   Persist(&c, **s);
@@ -128,6 +131,7 @@ auto SecretsManagerService::TagResource(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::UntagResource(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   if (auto* keys = GetArray(in, "TagKeys"))
     for (const auto& k : *keys)
       if (k.is_string())
@@ -140,6 +144,7 @@ auto SecretsManagerService::UntagResource(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::RotateSecret(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   std::string lambda(GetString(in, "RotationLambdaARN").value_or((*s)->rotation_lambda));
   if (lambda.empty())
     return Fail(Error("InvalidRequestException",
@@ -167,6 +172,7 @@ auto SecretsManagerService::RotateSecret(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::CancelRotateSecret(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   (*s)->rotation_enabled = false;
   (*s)->next_rotation_ms = 0;
   (*s)->changed_ms = c.clock.NowMillis();

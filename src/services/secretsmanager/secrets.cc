@@ -118,7 +118,7 @@ auto SecretsManagerService::CreateSecret(Ctx& c, const In& in) -> Out {
                         "scheduled for deletion."));
     // A retried CreateSecret (same ClientRequestToken, same value) answers as the first did.
     if (Version* v = s.Find(token)) {
-      bool same = *value ? (v->value == (*value)->value && v->binary == (*value)->binary) : false;
+      bool same = *value ? SameValue(c, s, *v, (*value)->value, (*value)->binary) : false;
       if (!same)
         return Fail(Error("ResourceExistsException",
                           "You can't modify an existing version, you can only create a new version."));
@@ -139,8 +139,16 @@ auto SecretsManagerService::CreateSecret(Ctx& c, const In& in) -> Out {
   s.MergeTags(GetArray(in, "Tags"));
   json::object out{{"ARN", s.arn}, {"Name", s.name}};
   if (*value) {
-    AddVersion(s, token, (*value)->value, (*value)->binary, {"AWSCURRENT"}, now);
+    auto sealed = Seal(c, s, token, (*value)->value);
+    if (!sealed) return Fail(sealed.error());
+    AddVersion(s, token, std::move(*sealed), (*value)->binary, {"AWSCURRENT"}, now);
     out["VersionId"] = token;
+  }
+  const json::array* replicas = GetArray(in, "AddReplicaRegions");
+  if (replicas && !replicas->empty()) {
+    auto status = AddReplicas(c, s, replicas, GetBool(in, "ForceOverwriteReplicaSecret").value_or(false));
+    if (!status) return Fail(status.error());
+    out["ReplicationStatus"] = std::move(*status);
   }
   Persist(&c, s);
   r[name] = std::move(s);
@@ -178,7 +186,9 @@ auto SecretsManagerService::GetSecretValue(Ctx& c, const In& in) -> Out {
   v->accessed_ms = now;
   if (new_day) Persist(&c, **s);
   json::object out{{"ARN", (*s)->arn}, {"Name", (*s)->name}, {"VersionId", v->id}};
-  out[v->binary ? "SecretBinary" : "SecretString"] = v->value;
+  auto plain = Unseal(c, **s, *v);
+  if (!plain) return Fail(plain.error());
+  out[v->binary ? "SecretBinary" : "SecretString"] = std::move(*plain);
   out["VersionStages"] = Stages(*v);
   out["CreatedDate"] = Seconds(v->created_ms);
   return out;
@@ -228,6 +238,7 @@ auto SecretsManagerService::BatchGetSecretValue(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::PutSecretValue(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   auto value = ValueOf(in);
   if (!value) return Fail(value.error());
   if (!*value)
@@ -243,13 +254,15 @@ auto SecretsManagerService::PutSecretValue(Ctx& c, const In& in) -> Out {
   std::string token(GetString(in, "ClientRequestToken").value_or(""));
   if (token.empty()) token = NewUuid();
   if (Version* v = (*s)->Find(token)) {
-    if (v->value != (*value)->value || v->binary != (*value)->binary)
+    if (!SameValue(c, **s, *v, (*value)->value, (*value)->binary))
       return Fail(Error("ResourceExistsException",
                         "You can't modify an existing version, you can only create a new version."));
     return json::object{{"ARN", (*s)->arn}, {"Name", (*s)->name}, {"VersionId", v->id},
                         {"VersionStages", Stages(*v)}};
   }
-  AddVersion(**s, token, (*value)->value, (*value)->binary, stages, c.clock.NowMillis());
+  auto sealed = Seal(c, **s, token, (*value)->value);
+  if (!sealed) return Fail(sealed.error());
+  AddVersion(**s, token, std::move(*sealed), (*value)->binary, stages, c.clock.NowMillis());
   Persist(&c, **s);
   return json::object{{"ARN", (*s)->arn}, {"Name", (*s)->name}, {"VersionId", token},
                       {"VersionStages", Stages(*(*s)->Find(token))}};
@@ -258,6 +271,7 @@ auto SecretsManagerService::PutSecretValue(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::UpdateSecret(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   auto value = ValueOf(in);
   if (!value) return Fail(value.error());
   json::object out{{"ARN", (*s)->arn}, {"Name", (*s)->name}};
@@ -266,11 +280,17 @@ auto SecretsManagerService::UpdateSecret(Ctx& c, const In& in) -> Out {
     std::string token(GetString(in, "ClientRequestToken").value_or(""));
     if (token.empty()) token = NewUuid();
     if (Version* v = (*s)->Find(token)) {
-      if (v->value != (*value)->value || v->binary != (*value)->binary)
+      if (!SameValue(c, **s, *v, (*value)->value, (*value)->binary))
         return Fail(Error("ResourceExistsException",
                           "You can't modify an existing version, you can only create a new version."));
     } else {
-      AddVersion(**s, token, (*value)->value, (*value)->binary, {"AWSCURRENT"}, now);
+      // A new KmsKeyId applies to the new version too.
+      std::string old_key = (*s)->kms_key_id;
+      if (auto k = GetString(in, "KmsKeyId")) (*s)->kms_key_id = std::string(*k);
+      auto sealed = Seal(c, **s, token, (*value)->value);
+      (*s)->kms_key_id = old_key;
+      if (!sealed) return Fail(sealed.error());
+      AddVersion(**s, token, std::move(*sealed), (*value)->binary, {"AWSCURRENT"}, now);
     }
     out["VersionId"] = token;
   }
@@ -339,6 +359,7 @@ auto SecretsManagerService::ListSecretVersionIds(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::UpdateSecretVersionStage(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, true);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   std::string stage(GetString(in, "VersionStage").value_or(""));
   auto remove = GetString(in, "RemoveFromVersionId");
   auto move = GetString(in, "MoveToVersionId");
@@ -379,6 +400,13 @@ auto SecretsManagerService::UpdateSecretVersionStage(Ctx& c, const In& in) -> Ou
 auto SecretsManagerService::DeleteSecret(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, false);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
+  if (!(*s)->replicas.empty()) {
+    std::string regions;
+    for (const auto& rep : (*s)->replicas) regions += (regions.empty() ? "" : ", ") + rep.region;
+    return Fail(Error("InvalidRequestException",
+                      "You can't delete secret " + (*s)->name + " that still has replica regions [" + regions + "]"));
+  }
   bool force = GetBool(in, "ForceDeleteWithoutRecovery").value_or(false);
   auto days = GetInt(in, "RecoveryWindowInDays");
   if (force && days)
@@ -411,6 +439,7 @@ auto SecretsManagerService::DeleteSecret(Ctx& c, const In& in) -> Out {
 auto SecretsManagerService::RestoreSecret(Ctx& c, const In& in) -> Out {
   auto s = ResolveInput(c, in, false);
   if (!s) return Fail(s.error());
+  if (auto e = CheckPrimary(**s)) return Fail(*e);
   (*s)->deleted_ms = 0;
   (*s)->purge_ms = 0;
   (*s)->changed_ms = c.clock.NowMillis();

@@ -1,6 +1,6 @@
-// Secrets Manager: secrets with versions and staging labels, resource policies, tags and
-// rotation settings, per account and region, persisted through the store. Values are kept
-// as given (no KMS envelope encryption yet; see README).
+// Secrets Manager: secrets with versions and staging labels, resource policies, tags,
+// rotation settings and replica regions, per account and region, persisted through the
+// store. Values are sealed by KMS under the secret's key (or aws/secretsmanager).
 #pragma once
 
 #include <algorithm>
@@ -14,11 +14,19 @@
 
 #include "aws/service.h"
 
+namespace stratus::kms {
+class KmsService;
+}
+
 namespace stratus::secretsmanager {
 
 struct Version {
   std::string id;
-  std::string value;    // SecretString as is, or SecretBinary as its base64 text
+  // The value sealed by KMS: the base64 KMS ciphertext of SecretString's text or of
+  // SecretBinary's bytes' base64 text. Records from before sealing (sealed false) hold the
+  // value as is.
+  std::string value;
+  bool sealed = false;
   bool binary = false;
   std::vector<std::string> stages;
   int64_t created_ms = 0;
@@ -43,6 +51,12 @@ struct Secret {
   json::object rotation_rules;
   int64_t next_rotation_ms = 0;
   std::vector<Version> versions;  // oldest first
+  // Replication: on a primary, its replicas; on a replica, the primary's region.
+  struct Replica {
+    std::string region, kms_key_id;
+  };
+  std::vector<Replica> replicas;
+  std::string primary_region;
 
   Version* Find(std::string_view id) {
     for (auto& v : versions)
@@ -103,6 +117,10 @@ class SecretsManagerService final : public aws::ServiceHandler {
   Out UntagResource(Ctx& c, const In& in);
   Out RotateSecret(Ctx& c, const In& in);
   Out CancelRotateSecret(Ctx& c, const In& in);
+  // replication.cc
+  Out ReplicateSecretToRegions(Ctx& c, const In& in);
+  Out RemoveRegionsFromReplication(Ctx& c, const In& in);
+  Out StopReplicationToReplica(Ctx& c, const In& in);
 
   // secretsmanager_service.cc; mu_ held.
   static AwsError Error(std::string_view shape, std::string message);
@@ -122,6 +140,21 @@ class SecretsManagerService final : public aws::ServiceHandler {
                   std::vector<std::string> stages, int64_t now);
   void MoveStage(Secret& s, const std::string& stage, Version* to);
   json::object Summary(const Secret& s, bool list_entry) const;
+  // replication.cc. KMS sealing of values: the KMS key is the secret's KmsKeyId or
+  // alias/aws/secretsmanager; the encryption context {SecretARN, SecretVersionId} as Secrets
+  // Manager uses it. EncryptionFailure / DecryptionFailure when KMS refuses.
+  Result<std::string> Seal(Ctx& c, const Secret& s, const std::string& version_id, std::string_view plaintext);
+  Result<std::string> Unseal(Ctx& c, const Secret& s, const Version& v);
+  // Whether version v holds this value (a retried request).
+  bool SameValue(Ctx& c, const Secret& s, const Version& v, const std::string& value, bool binary);
+  // InvalidRequestException for changes made on a replica.
+  std::optional<AwsError> CheckPrimary(const Secret& s) const;
+  // Adds replicas (ReplicateSecretToRegions, CreateSecret's AddReplicaRegions): the
+  // ReplicationStatus entries of the regions asked for.
+  Result<json::array> AddReplicas(Ctx& c, Secret& s, const json::array* regions, bool force);
+  // Brings every replica of a primary up to date (after each change of the primary).
+  void SyncReplicas(Ctx& c, const Secret& primary);
+  json::array ReplicationStatus(const Secret& primary) const;
   void Persist(Ctx* c, const Secret& s);
   void Unpersist(Ctx* c, const Secret& s);
 
@@ -130,6 +163,7 @@ class SecretsManagerService final : public aws::ServiceHandler {
   // Per region, the earliest time a scheduled deletion falls due (0: unknown, scan).
   std::map<std::pair<std::string, std::string>, int64_t> due_ms_;
   aws::ServiceEnv* env_ = nullptr;
+  kms::KmsService* kms_ = nullptr;
 };
 
 std::unique_ptr<aws::ServiceHandler> MakeSecretsManagerService();

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/encoding.h"
+#include "services/kms/kms.h"
 #include "services/secretsmanager/secretsmanager.h"
 #include "store/store.h"
 
@@ -37,6 +38,9 @@ SecretsManagerService::SecretsManagerService() : ServiceHandler("secretsmanager"
   STRATUS_SM_OP(UntagResource);
   STRATUS_SM_OP(RotateSecret);
   STRATUS_SM_OP(CancelRotateSecret);
+  STRATUS_SM_OP(ReplicateSecretToRegions);
+  STRATUS_SM_OP(RemoveRegionsFromReplication);
+  STRATUS_SM_OP(StopReplicationToReplica);
 #undef STRATUS_SM_OP
   // Stateless: no lock.
   On("GetRandomPassword", [this](Ctx& c, const In& in) -> Out { return GetRandomPassword(c, in); });
@@ -122,6 +126,7 @@ void SecretsManagerService::AddVersion(Secret& s, std::string id, std::string va
   Version v;
   v.id = std::move(id);
   v.value = std::move(value);
+  v.sealed = true;
   v.binary = binary;
   v.created_ms = now;
   s.versions.push_back(std::move(v));
@@ -166,6 +171,12 @@ json::object SecretsManagerService::Summary(const Secret& s, bool list_entry) co
   }
   o[list_entry ? "SecretVersionsToStages" : "VersionIdsToStages"] = std::move(stages);
   o["CreatedDate"] = Seconds(s.created_ms);
+  if (!s.primary_region.empty()) {
+    o["PrimaryRegion"] = s.primary_region;
+  } else if (!s.replicas.empty()) {
+    o["PrimaryRegion"] = s.region;
+    o["ReplicationStatus"] = ReplicationStatus(s);
+  }
   return o;
 }
 
@@ -178,6 +189,8 @@ std::string Table(std::string_view account, std::string_view region) {
 }  // namespace
 
 void SecretsManagerService::Persist(Ctx* c, const Secret& s) {
+  // Every change of a primary reaches its replicas.
+  if (c && !s.replicas.empty()) SyncReplicas(*c, s);
   store::Store& st = env_->store;
   if (!st.persistent()) return;
   json::object o;
@@ -202,6 +215,7 @@ void SecretsManagerService::Persist(Ctx* c, const Secret& s) {
     json::object vo;
     vo["id"] = v.id;
     vo["value"] = v.value;
+    vo["sealed"] = v.sealed;
     vo["binary"] = v.binary;
     json::array stages;
     for (const auto& x : v.stages) stages.push_back(json::string(x));
@@ -211,6 +225,10 @@ void SecretsManagerService::Persist(Ctx* c, const Secret& s) {
     versions.push_back(std::move(vo));
   }
   o["versions"] = std::move(versions);
+  json::array replicas;
+  for (const auto& rep : s.replicas) replicas.push_back(json::array{json::string(rep.region), json::string(rep.kms_key_id)});
+  o["replicas"] = std::move(replicas);
+  o["primary_region"] = s.primary_region;
   uint64_t seq = st.Put(Table(s.account, s.region), s.name, json::serialize(o));
   if (c) c->Persisted(seq);
 }
@@ -224,6 +242,7 @@ void SecretsManagerService::Unpersist(Ctx* c, const Secret& s) {
 
 void SecretsManagerService::Start(aws::ServiceEnv& env) {
   env_ = &env;
+  if (env.registry) kms_ = dynamic_cast<kms::KmsService*>(env.registry->Find("kms"));
   std::lock_guard lock(mu_);
   env.store.Scan("secretsmanager/", [&](std::string_view table, std::string_view key,
                                         std::string_view value) {
@@ -266,6 +285,7 @@ void SecretsManagerService::Start(aws::ServiceEnv& env) {
         Version ver;
         ver.id = GetString(vo, "id").value_or("");
         ver.value = GetString(vo, "value").value_or("");
+        ver.sealed = GetBool(vo, "sealed").value_or(false);
         ver.binary = GetBool(vo, "binary").value_or(false);
         if (auto* stages = GetArray(vo, "stages"))
           for (const auto& x : *stages)
@@ -274,6 +294,12 @@ void SecretsManagerService::Start(aws::ServiceEnv& env) {
         ver.accessed_ms = GetInt(vo, "accessed").value_or(0);
         s.versions.push_back(std::move(ver));
       }
+    if (auto* reps = GetArray(o, "replicas"))
+      for (const auto& rv : *reps)
+        if (rv.is_array() && rv.get_array().size() == 2 && rv.get_array()[0].is_string() &&
+            rv.get_array()[1].is_string())
+          s.replicas.push_back({std::string(rv.get_array()[0].get_string()), std::string(rv.get_array()[1].get_string())});
+    s.primary_region = GetString(o, "primary_region").value_or("");
     if (s.arn.empty()) return;
     std::string name = s.name;
     regions_[{s.account, s.region}][name] = std::move(s);

@@ -140,10 +140,24 @@ SsmService::Out SsmService::PutParameter(Ctx& c, const In& in) {
   if (in.contains("KeyId") && v.type != "SecureString")
     return Fail(AwsError::Validation("KeyId is required for SecureString type parameter only."));
 
-  // Tier: Intelligent-Tiering picks Standard when the value fits; Advanced never goes back.
+  // Policies: kept from the previous version unless given ("[]" removes them).
+  std::vector<Policy> policies = prev ? prev->policies : std::vector<Policy>{};
+  if (auto text = GetString(in, "Policies")) {
+    auto parsed = ParsePolicies(*text, c.clock.NowMillis());
+    if (!parsed) return Fail(parsed.error());
+    policies = std::move(*parsed);
+  }
+
+  // Tier: Intelligent-Tiering picks Standard when the value fits and no policy needs the
+  // advanced tier; Advanced never goes back.
   std::string tier(GetString(in, "Tier").value_or(prev ? prev->tier : "Standard"));
   if (tier == "Intelligent-Tiering")
-    tier = value.size() <= kStandardValue && !(prev && prev->tier == "Advanced") ? "Standard" : "Advanced";
+    tier = value.size() <= kStandardValue && policies.empty() && !(prev && prev->tier == "Advanced") ? "Standard"
+                                                                                                     : "Advanced";
+  if (tier == "Standard" && !policies.empty())
+    return Fail(AwsError::Validation(
+        "Parameter policies are supported only for advanced parameters. Use the Advanced or Intelligent-Tiering "
+        "tier to assign policies."));
   if (tier == "Standard" && prev && prev->tier == "Advanced")
     return Fail(AwsError::Validation(
         "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the "
@@ -205,9 +219,12 @@ SsmService::Out SsmService::PutParameter(Ctx& c, const In& in) {
   p.name = name;
   if (p.versions.size() >= kMaxVersions) p.versions.erase(p.versions.begin());
   if (tag_list) p.tags = std::move(tags);
+  v.policies = std::move(policies);
   int64_t number = v.number;
+  int64_t expires = v.ExpiresMs();
   p.versions.push_back(std::move(v));
   Persist(c, p);
+  if (expires) ScheduleExpiry(c.account, c.region, name, expires);
   return json::object{{"Version", number}, {"Tier", tier}};
 }
 
@@ -316,7 +333,7 @@ SsmService::Out SsmService::GetParameterHistory(Ctx& c, const In& in) {
     for (const auto& l : v.labels) labels.push_back(json::value(l));
     o["Labels"] = std::move(labels);
     o["Tier"] = v.tier;
-    o["Policies"] = json::array{};
+    o["Policies"] = PoliciesJson(v, c.clock.NowMillis());
     o["DataType"] = v.data_type;
     list.push_back(std::move(o));
   }

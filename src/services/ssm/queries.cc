@@ -237,7 +237,7 @@ SsmService::Out SsmService::DescribeParameters(Ctx& c, const In& in) {
     if (!v.allowed_pattern.empty()) o["AllowedPattern"] = v.allowed_pattern;
     o["Version"] = v.number;
     o["Tier"] = v.tier;
-    o["Policies"] = json::array{};
+    o["Policies"] = PoliciesJson(v, c.clock.NowMillis());
     o["DataType"] = v.data_type;
     list.push_back(std::move(o));
   }

@@ -18,6 +18,15 @@ class KmsService;
 
 namespace stratus::ssm {
 
+// A parameter policy (PutParameter's Policies): Expiration, ExpirationNotification or
+// NoChangeNotification, with its attributes read out.
+struct Policy {
+  std::string type;
+  std::string text;     // PolicyText: the policy object as JSON
+  int64_t at_ms = 0;    // Expiration: when the parameter is deleted
+  int64_t span_ms = 0;  // ExpirationNotification: Before; NoChangeNotification: After
+};
+
 // One version of a parameter. SecureString values are kept as the base64 KMS ciphertext blob.
 struct Version {
   int64_t number = 0;
@@ -26,6 +35,13 @@ struct Version {
   std::string data_type = "text";
   int64_t modified_ms = 0;
   std::vector<std::string> labels;
+  std::vector<Policy> policies;
+  // The Expiration policy's time, 0 for none.
+  int64_t ExpiresMs() const {
+    for (const auto& p : policies)
+      if (p.type == "Expiration") return p.at_ms;
+    return 0;
+  }
 };
 
 struct Parameter {
@@ -93,6 +109,10 @@ class SsmService final : public aws::ServiceHandler {
                            std::string_view plaintext);
   void Persist(Ctx& c, const Parameter& p);
   void Unpersist(Ctx& c, const std::string& name);
+  // policies.cc: deletes the parameter when its latest version's Expiration falls due,
+  // through the service's scheduler.
+  void ScheduleExpiry(const std::string& account, const std::string& region, const std::string& name,
+                      int64_t at_ms);
 
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, Region> regions_;
@@ -106,6 +126,13 @@ std::unique_ptr<aws::ServiceHandler> MakeSsmService();
 // InvalidNextToken for a token Stratus did not hand out.
 Result<size_t> PageStart(const json::object& in);
 std::string NextToken(size_t offset);
+
+// policies.cc. Parses PutParameter's Policies (a JSON array of policy objects) as Parameter
+// Store does: known types, Version "1.0", their attributes; an Expiration in the future.
+Result<std::vector<Policy>> ParsePolicies(std::string_view text, int64_t now_ms);
+// The Policies member of DescribeParameters and GetParameterHistory: PolicyText, PolicyType
+// and PolicyStatus (Pending until a notification's time has come, then Finished).
+json::array PoliciesJson(const Version& v, int64_t now_ms);
 
 // ParameterFilters checked as AWS checks them: GetParametersByPath (by_path) takes Type,
 // KeyId and Label; DescribeParameters every key but Label.

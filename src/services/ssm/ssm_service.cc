@@ -211,6 +211,10 @@ void SsmService::Persist(Ctx& c, const Parameter& p) {
     json::array labels;
     for (const auto& l : v.labels) labels.push_back(json::value(l));
     vo["labels"] = std::move(labels);
+    json::array policies;
+    for (const auto& pol : v.policies)
+      policies.push_back(json::object{{"type", pol.type}, {"text", pol.text}, {"at", pol.at_ms}, {"span", pol.span_ms}});
+    vo["policies"] = std::move(policies);
     versions.push_back(std::move(vo));
   }
   o["versions"] = std::move(versions);
@@ -259,11 +263,21 @@ void SsmService::Start(aws::ServiceEnv& env) {
         if (auto* ls = GetArray(vo, "labels"))
           for (const auto& l : *ls)
             if (l.is_string()) ver.labels.emplace_back(l.get_string());
+        if (auto* ps = GetArray(vo, "policies"))
+          for (const auto& pv : *ps) {
+            if (!pv.is_object()) continue;
+            const auto& po = pv.get_object();
+            ver.policies.push_back(Policy{std::string(GetString(po, "type").value_or("")),
+                                          std::string(GetString(po, "text").value_or("")),
+                                          GetInt(po, "at").value_or(0), GetInt(po, "span").value_or(0)});
+          }
         p.versions.push_back(std::move(ver));
       }
     if (p.versions.empty()) return;
     std::string account(rest.substr(0, a)), region(rest.substr(a + 1, b - a - 1));
     std::string name = p.name;
+    // A due Expiration runs as soon as the loop starts.
+    if (int64_t at = p.Latest().ExpiresMs()) ScheduleExpiry(account, region, name, at);
     regions_[{account, region}].params[name] = std::move(p);
   });
 }
