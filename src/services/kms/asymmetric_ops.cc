@@ -121,6 +121,35 @@ KmsService::Out KmsService::GetPublicKey(Ctx& c, const In& in) {
   const SpecInfo* info = FindSpec(key.spec);
   if (key.usage == "ENCRYPT_DECRYPT") out["EncryptionAlgorithms"] = List(info->encryption_algs);
   if (key.usage == "SIGN_VERIFY") out["SigningAlgorithms"] = List(info->signing_algs);
+  if (key.usage == "KEY_AGREEMENT") out["KeyAgreementAlgorithms"] = List(info->agreement_algs);
+  return out;
+}
+
+KmsService::Out KmsService::DeriveSharedSecret(Ctx& c, const In& in) {
+  if (in.contains("Recipient"))
+    return Fail(Error("UnsupportedOperationException",
+                      "Recipient (Nitro Enclaves attestation) is not supported by Stratus yet"));
+  auto k = ResolveInput(c, in, true);
+  if (!k) return Fail(k.error());
+  const Key& key = **k;
+  if (auto e = CheckUsable(key)) return Fail(*e);
+  if (auto e = CheckUsage(key, "KEY_AGREEMENT", "DeriveSharedSecret")) return Fail(*e);
+  std::string algorithm(GetString(in, "KeyAgreementAlgorithm").value_or(""));
+  const SpecInfo* info = FindSpec(key.spec);
+  if (!info || !Contains(info->agreement_algs, algorithm))
+    return Fail(Error("InvalidKeyUsageException",
+                      "Algorithm " + algorithm + " is incompatible with key spec " + key.spec + "."));
+  auto peer = Base64Decode(GetString(in, "PublicKey").value_or(""));
+  std::optional<std::string> secret = peer ? Ecdh(key.Current().bytes, *peer) : std::nullopt;
+  // The peer's key must be an X.509 SubjectPublicKeyInfo on the KMS key's curve.
+  if (!secret)
+    return Fail(AwsError::Validation("PublicKey is not a valid public key for key spec " + key.spec + "."));
+  if (auto e = CheckDryRun(in)) return Fail(*e);
+  json::object out;
+  out["KeyId"] = key.arn;
+  out["SharedSecret"] = Base64Encode(*secret);
+  out["KeyAgreementAlgorithm"] = algorithm;
+  out["KeyOrigin"] = key.origin;
   return out;
 }
 

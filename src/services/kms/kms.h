@@ -153,6 +153,7 @@ class KmsService final : public aws::ServiceHandler {
   Out VerifyMac(Ctx& c, const In& in);
   Out GenerateDataKeyPair(Ctx& c, const In& in);
   Out GenerateDataKeyPairWithoutPlaintext(Ctx& c, const In& in);
+  Out DeriveSharedSecret(Ctx& c, const In& in);
   Out DataKeyPair(Ctx& c, const In& in, bool with_plaintext);
   // grants.cc
   Out CreateGrant(Ctx& c, const In& in);

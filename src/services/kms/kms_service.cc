@@ -54,6 +54,7 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(VerifyMac);
   STRATUS_KMS_OP(GenerateDataKeyPair);
   STRATUS_KMS_OP(GenerateDataKeyPairWithoutPlaintext);
+  STRATUS_KMS_OP(DeriveSharedSecret);
   STRATUS_KMS_OP(CreateGrant);
   STRATUS_KMS_OP(ListGrants);
   STRATUS_KMS_OP(ListRetirableGrants);
@@ -293,6 +294,7 @@ json::value KmsService::Metadata(const Key& k) const {
     if (k.usage == "ENCRYPT_DECRYPT") m["EncryptionAlgorithms"] = list(info->encryption_algs);
     if (k.usage == "SIGN_VERIFY") m["SigningAlgorithms"] = list(info->signing_algs);
     if (k.usage == "GENERATE_VERIFY_MAC") m["MacAlgorithms"] = list(info->mac_algs);
+    if (k.usage == "KEY_AGREEMENT") m["KeyAgreementAlgorithms"] = list(info->agreement_algs);
   }
   m["MultiRegion"] = k.multi_region;
   if (k.multi_region) {
