@@ -75,6 +75,7 @@ KmsService::Out KmsService::Sign(Ctx& c, const In& in) {
   if (auto e = CheckDryRun(in)) return Fail(*e);
   auto signature = SignDigest(key.Current().bytes, input->algorithm, input->digest);
   if (!signature) return Fail(Error("KMSInternalException", "Signing failed"));
+  Used(c, key, "Sign");
   json::object out;
   out["KeyId"] = key.arn;
   out["Signature"] = Base64Encode(*signature);
@@ -95,6 +96,7 @@ KmsService::Out KmsService::Verify(Ctx& c, const In& in) {
   // AWS answers an invalid signature with KMSInvalidSignatureException, not SignatureValid=false.
   if (!signature || !VerifyDigest(key.Current().bytes, input->algorithm, input->digest, *signature))
     return Fail(Error("KMSInvalidSignatureException", ""));
+  Used(c, key, "Verify");
   json::object out;
   out["KeyId"] = key.arn;
   out["SignatureValid"] = true;
@@ -145,6 +147,7 @@ KmsService::Out KmsService::DeriveSharedSecret(Ctx& c, const In& in) {
   if (!secret)
     return Fail(AwsError::Validation("PublicKey is not a valid public key for key spec " + key.spec + "."));
   if (auto e = CheckDryRun(in)) return Fail(*e);
+  Used(c, key, "DeriveSharedSecret");
   json::object out;
   out["KeyId"] = key.arn;
   out["SharedSecret"] = Base64Encode(*secret);
@@ -183,6 +186,7 @@ KmsService::Out KmsService::GenerateMac(Ctx& c, const In& in) {
   if (auto e = CheckDryRun(in)) return Fail(*e);
   auto mac = Hmac(req->algorithm, key.Current().bytes, req->message);
   if (!mac) return Fail(Error("KMSInternalException", "HMAC failed"));
+  Used(c, key, "GenerateMac");
   json::object out;
   out["Mac"] = Base64Encode(*mac);
   out["MacAlgorithm"] = req->algorithm;
@@ -205,6 +209,7 @@ KmsService::Out KmsService::VerifyMac(Ctx& c, const In& in) {
   if (!mac || !given || given->size() != mac->size() ||
       CRYPTO_memcmp(given->data(), mac->data(), mac->size()) != 0)
     return Fail(Error("KMSInvalidMacException", ""));
+  Used(c, key, "VerifyMac");
   json::object out;
   out["KeyId"] = key.arn;
   out["MacValid"] = true;
@@ -240,6 +245,7 @@ KmsService::Out KmsService::DataKeyPair(Ctx& c, const In& in, bool with_plaintex
   // The private key is sealed under the symmetric key like any data key: Decrypt opens it.
   auto blob = SealFor(c, key, *pkcs8, GetObject(in, "EncryptionContext"));
   if (!blob) return Fail(blob.error());
+  Used(c, key, op);
   json::object out;
   out["PrivateKeyCiphertextBlob"] = Base64Encode(*blob);
   if (with_plaintext) out["PrivateKeyPlaintext"] = Base64Encode(*pkcs8);

@@ -47,6 +47,7 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(GenerateDataKey);
   STRATUS_KMS_OP(GenerateDataKeyWithoutPlaintext);
   STRATUS_KMS_OP(GenerateRandom);
+  STRATUS_KMS_OP(GetKeyLastUsage);
   STRATUS_KMS_OP(Sign);
   STRATUS_KMS_OP(Verify);
   STRATUS_KMS_OP(GetPublicKey);
