@@ -572,3 +572,20 @@ def test_keys_survive_kill_9(start_stratus, tmp_path):
     st = kms.get_key_rotation_status(KeyId=md["KeyId"])
     assert st["KeyRotationEnabled"] and st["RotationPeriodInDays"] == 180
     assert len(kms.list_key_rotations(KeyId=md["KeyId"])["Rotations"]) == 1
+
+
+def test_key_last_usage(kms):
+    md = new_key(kms)
+    out = kms.get_key_last_usage(KeyId=md["KeyId"])
+    assert out["KeyId"] == md["Arn"] and out["KeyLastUsage"] == {}
+    assert out["TrackingStartDate"] == out["KeyCreationDate"] == md["CreationDate"]
+    enc = kms.encrypt(KeyId=md["KeyId"], Plaintext=b"x")
+    blob = enc["CiphertextBlob"]
+    usage = kms.get_key_last_usage(KeyId=md["Arn"])["KeyLastUsage"]
+    assert usage["Operation"] == "Encrypt" and usage["Timestamp"] >= md["CreationDate"]
+    assert usage["KmsRequestId"] == enc["ResponseMetadata"]["RequestId"]
+    kms.decrypt(CiphertextBlob=blob)
+    assert kms.get_key_last_usage(KeyId=md["KeyId"])["KeyLastUsage"]["Operation"] == "Decrypt"
+    with pytest.raises(ClientError):  # a failed operation is not a use
+        kms.decrypt(CiphertextBlob=blob, EncryptionContext={"no": "match"})
+    assert kms.get_key_last_usage(KeyId=md["KeyId"])["KeyLastUsage"]["Operation"] == "Decrypt"

@@ -326,3 +326,31 @@ def test_asymmetric_keys_survive_restart(start_stratus, tmp_path):
     sig = kms.sign(KeyId=md["KeyId"], Message=b"after", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
     verify_outside(pub, "ECDSA_SHA_256", b"after", sig)
     assert kms.verify_mac(KeyId=mac_key["KeyId"], Message=b"m", MacAlgorithm="HMAC_SHA_384", Mac=mac)["MacValid"]
+
+
+# ---- key agreement --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec,curve", [("ECC_NIST_P256", ec.SECP256R1), ("ECC_NIST_P521", ec.SECP521R1)])
+def test_derive_shared_secret_matches_ecdh_outside(kms, spec, curve):
+    md = new_key(kms, spec, "KEY_AGREEMENT")
+    assert md["KeyAgreementAlgorithms"] == ["ECDH"] and "SigningAlgorithms" not in md
+    pub = kms.get_public_key(KeyId=md["KeyId"])
+    assert pub["KeyAgreementAlgorithms"] == ["ECDH"]
+    peer = ec.generate_private_key(curve())
+    peer_der = peer.public_key().public_bytes(serialization.Encoding.DER,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    out = kms.derive_shared_secret(KeyId=md["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=peer_der)
+    assert out["KeyId"] == md["Arn"] and out["KeyAgreementAlgorithm"] == "ECDH" and out["KeyOrigin"] == "AWS_KMS"
+    outside = peer.exchange(ec.ECDH(), serialization.load_der_public_key(pub["PublicKey"]))
+    assert out["SharedSecret"] == outside
+    other = ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    with pytest.raises(ClientError) as e:
+        kms.derive_shared_secret(KeyId=md["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=other)
+    assert err(e)[0] == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        kms.sign(KeyId=md["KeyId"], Message=b"x", SigningAlgorithm="ECDSA_SHA_256")
+    assert err(e)[0] == "InvalidKeyUsageException"
+    with pytest.raises(ClientError) as e:
+        new_key(kms, "ECC_SECG_P256K1", "KEY_AGREEMENT")
+    assert err(e)[0] == "ValidationException"

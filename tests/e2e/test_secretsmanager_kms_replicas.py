@@ -141,12 +141,17 @@ def test_create_with_replicas_and_promote(clients):
     assert out["ReplicationStatus"][0]["Region"] == WEST
     assert out["ReplicationStatus"][0]["KmsKeyId"] == "alias/aws/secretsmanager"
     assert west.get_secret_value(SecretId=n)["SecretString"] == "s"
+    by_primary = west.list_secrets(Filters=[{"Key": "primary-region", "Values": [REGION]}])["SecretList"]
+    assert n in [x["Name"] for x in by_primary]
+    assert n in [x["Name"] for x in sm.list_secrets(Filters=[{"Key": "primary-region", "Values": ["us-east"]}])["SecretList"]]
     with pytest.raises(ClientError) as e:
         sm.stop_replication_to_replica(SecretId=n)
     assert err(e)[0] == "InvalidRequestException"
     assert west.stop_replication_to_replica(SecretId=n)["ARN"].startswith(f"arn:aws:secretsmanager:{WEST}:")
     assert "PrimaryRegion" not in west.describe_secret(SecretId=n)
     assert "ReplicationStatus" not in sm.describe_secret(SecretId=n)
+    assert n not in [x["Name"] for x in
+                     west.list_secrets(Filters=[{"Key": "primary-region", "Values": [REGION]}])["SecretList"]]
     west.put_secret_value(SecretId=n, SecretString="standalone")
     assert west.get_secret_value(SecretId=n)["SecretString"] == "standalone"
     assert sm.get_secret_value(SecretId=n)["SecretString"] == "s"

@@ -138,3 +138,32 @@ def test_expiration_survives_restart(start_stratus, tmp_path):
     ssm = make_client("ssm", server.url)
     [p] = describe(ssm, name)["Policies"]
     assert p["PolicyType"] == "Expiration" and json.loads(p["PolicyText"])["Attributes"]["Timestamp"] == iso(later)
+
+
+# ---- default tier (service settings) ---------------------------------------------------------
+
+TIER = "/ssm/parameter-store/default-parameter-tier"
+
+
+def test_default_parameter_tier_setting(client):
+    ssm = client("ssm", key="888888888888")
+    s = ssm.get_service_setting(SettingId=TIER)["ServiceSetting"]
+    assert s["SettingId"] == TIER and s["SettingValue"] == "Standard" and s["Status"] == "Default"
+    assert s["ARN"] == f"arn:aws:ssm:us-east-1:888888888888:servicesetting{TIER}"
+    ssm.update_service_setting(SettingId=TIER, SettingValue="Advanced")
+    s = ssm.get_service_setting(SettingId=s["ARN"])["ServiceSetting"]
+    assert s["SettingValue"] == "Advanced" and s["Status"] == "Customized"
+    assert ssm.put_parameter(Name=unique(), Value="v", Type="String")["Tier"] == "Advanced"
+    assert ssm.put_parameter(Name=unique(), Value="v", Type="String", Tier="Standard")["Tier"] == "Standard"
+    ssm.update_service_setting(SettingId=TIER, SettingValue="Intelligent-Tiering")
+    assert ssm.put_parameter(Name=unique(), Value="v", Type="String")["Tier"] == "Standard"
+    assert ssm.put_parameter(Name=unique(), Value="v" * 5000, Type="String")["Tier"] == "Advanced"
+    reset = ssm.reset_service_setting(SettingId=TIER)["ServiceSetting"]
+    assert reset["SettingValue"] == "Standard" and reset["Status"] == "Default"
+    assert ssm.put_parameter(Name=unique(), Value="v", Type="String")["Tier"] == "Standard"
+    with pytest.raises(ClientError) as e:
+        ssm.update_service_setting(SettingId=TIER, SettingValue="Premium")
+    assert err(e)[0] == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        ssm.get_service_setting(SettingId="/ssm/nope")
+    assert err(e)[0] == "ServiceSettingNotFound"

@@ -27,17 +27,18 @@ const std::vector<SpecInfo>& Specs() {
     std::vector<std::string_view> rsa_sign(std::begin(kRsaSign), std::end(kRsaSign));
     std::vector<std::string_view> oaep = {"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"};
     std::vector<SpecInfo> v;
-    v.push_back({"SYMMETRIC_DEFAULT", {"ENCRYPT_DECRYPT"}, {"SYMMETRIC_DEFAULT"}, {}, {}});
+    v.push_back({"SYMMETRIC_DEFAULT", {"ENCRYPT_DECRYPT"}, {"SYMMETRIC_DEFAULT"}, {}, {}, {}});
     for (std::string_view s : {"RSA_2048", "RSA_3072", "RSA_4096"})
-      v.push_back({s, {"ENCRYPT_DECRYPT", "SIGN_VERIFY"}, oaep, rsa_sign, {}});
-    v.push_back({"ECC_NIST_P256", {"SIGN_VERIFY"}, {}, {"ECDSA_SHA_256"}, {}});
-    v.push_back({"ECC_NIST_P384", {"SIGN_VERIFY"}, {}, {"ECDSA_SHA_384"}, {}});
-    v.push_back({"ECC_NIST_P521", {"SIGN_VERIFY"}, {}, {"ECDSA_SHA_512"}, {}});
-    v.push_back({"ECC_SECG_P256K1", {"SIGN_VERIFY"}, {}, {"ECDSA_SHA_256"}, {}});
-    v.push_back({"HMAC_224", {"GENERATE_VERIFY_MAC"}, {}, {}, {"HMAC_SHA_224"}});
-    v.push_back({"HMAC_256", {"GENERATE_VERIFY_MAC"}, {}, {}, {"HMAC_SHA_256"}});
-    v.push_back({"HMAC_384", {"GENERATE_VERIFY_MAC"}, {}, {}, {"HMAC_SHA_384"}});
-    v.push_back({"HMAC_512", {"GENERATE_VERIFY_MAC"}, {}, {}, {"HMAC_SHA_512"}});
+      v.push_back({s, {"ENCRYPT_DECRYPT", "SIGN_VERIFY"}, oaep, rsa_sign, {}, {}});
+    // The NIST curves also agree keys (ECDH); secp256k1 only signs.
+    v.push_back({"ECC_NIST_P256", {"SIGN_VERIFY", "KEY_AGREEMENT"}, {}, {"ECDSA_SHA_256"}, {}, {"ECDH"}});
+    v.push_back({"ECC_NIST_P384", {"SIGN_VERIFY", "KEY_AGREEMENT"}, {}, {"ECDSA_SHA_384"}, {}, {"ECDH"}});
+    v.push_back({"ECC_NIST_P521", {"SIGN_VERIFY", "KEY_AGREEMENT"}, {}, {"ECDSA_SHA_512"}, {}, {"ECDH"}});
+    v.push_back({"ECC_SECG_P256K1", {"SIGN_VERIFY"}, {}, {"ECDSA_SHA_256"}, {}, {}});
+    v.push_back({"HMAC_224", {"GENERATE_VERIFY_MAC"}, {}, {}, {"HMAC_SHA_224"}, {}});
+    v.push_back({"HMAC_256", {"GENERATE_VERIFY_MAC"}, {}, {}, {"HMAC_SHA_256"}, {}});
+    v.push_back({"HMAC_384", {"GENERATE_VERIFY_MAC"}, {}, {}, {"HMAC_SHA_384"}, {}});
+    v.push_back({"HMAC_512", {"GENERATE_VERIFY_MAC"}, {}, {}, {"HMAC_SHA_512"}, {}});
     return v;
   }();
   return specs;
@@ -250,6 +251,23 @@ bool VerifyDigest(std::string_view pkcs8, std::string_view algorithm, std::strin
   if (!ctx || EVP_PKEY_verify_init(ctx.get()) <= 0 || !SetSignParams(ctx.get(), algorithm, md))
     return false;
   return EVP_PKEY_verify(ctx.get(), U(signature), signature.size(), U(digest), digest.size()) == 1;
+}
+
+std::optional<std::string> Ecdh(std::string_view pkcs8, std::string_view peer_spki) {
+  PKey key = LoadPrivate(pkcs8);
+  PKey peer = LoadPublic(peer_spki);
+  if (!key || !peer || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_EC ||
+      EVP_PKEY_get_base_id(peer.get()) != EVP_PKEY_EC)
+    return std::nullopt;
+  PKeyCtx ctx(EVP_PKEY_CTX_new(key.get(), nullptr), &EVP_PKEY_CTX_free);
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 || EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) <= 0)
+    return std::nullopt;
+  size_t n = 0;
+  if (EVP_PKEY_derive(ctx.get(), nullptr, &n) <= 0) return std::nullopt;
+  std::string out(n, '\0');
+  if (EVP_PKEY_derive(ctx.get(), U(out), &n) <= 0) return std::nullopt;
+  out.resize(n);
+  return out;
 }
 
 size_t HmacKeyBytes(std::string_view spec) {

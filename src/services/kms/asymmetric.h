@@ -18,6 +18,7 @@ struct SpecInfo {
   std::vector<std::string_view> encryption_algs;  // for ENCRYPT_DECRYPT
   std::vector<std::string_view> signing_algs;     // for SIGN_VERIFY
   std::vector<std::string_view> mac_algs;         // for GENERATE_VERIFY_MAC
+  std::vector<std::string_view> agreement_algs;   // for KEY_AGREEMENT
 };
 // nullptr for a spec Stratus does not support.
 const SpecInfo* FindSpec(std::string_view spec);
@@ -48,6 +49,10 @@ std::optional<std::string> SignDigest(std::string_view pkcs8, std::string_view a
                                       std::string_view digest);
 bool VerifyDigest(std::string_view pkcs8, std::string_view algorithm, std::string_view digest,
                   std::string_view signature);
+
+// ECDH: the shared secret (the x coordinate, as KMS's DeriveSharedSecret returns it) of a
+// PKCS#8 EC private key and a peer's SubjectPublicKeyInfo on the same curve.
+std::optional<std::string> Ecdh(std::string_view pkcs8, std::string_view peer_spki);
 
 // HMAC key length in bytes of an HMAC_* spec (28, 32, 48, 64).
 size_t HmacKeyBytes(std::string_view spec);

@@ -75,6 +75,7 @@ KmsService::Out KmsService::Sign(Ctx& c, const In& in) {
   if (auto e = CheckDryRun(in)) return Fail(*e);
   auto signature = SignDigest(key.Current().bytes, input->algorithm, input->digest);
   if (!signature) return Fail(Error("KMSInternalException", "Signing failed"));
+  Used(c, key, "Sign");
   json::object out;
   out["KeyId"] = key.arn;
   out["Signature"] = Base64Encode(*signature);
@@ -95,6 +96,7 @@ KmsService::Out KmsService::Verify(Ctx& c, const In& in) {
   // AWS answers an invalid signature with KMSInvalidSignatureException, not SignatureValid=false.
   if (!signature || !VerifyDigest(key.Current().bytes, input->algorithm, input->digest, *signature))
     return Fail(Error("KMSInvalidSignatureException", ""));
+  Used(c, key, "Verify");
   json::object out;
   out["KeyId"] = key.arn;
   out["SignatureValid"] = true;
@@ -121,6 +123,36 @@ KmsService::Out KmsService::GetPublicKey(Ctx& c, const In& in) {
   const SpecInfo* info = FindSpec(key.spec);
   if (key.usage == "ENCRYPT_DECRYPT") out["EncryptionAlgorithms"] = List(info->encryption_algs);
   if (key.usage == "SIGN_VERIFY") out["SigningAlgorithms"] = List(info->signing_algs);
+  if (key.usage == "KEY_AGREEMENT") out["KeyAgreementAlgorithms"] = List(info->agreement_algs);
+  return out;
+}
+
+KmsService::Out KmsService::DeriveSharedSecret(Ctx& c, const In& in) {
+  if (in.contains("Recipient"))
+    return Fail(Error("UnsupportedOperationException",
+                      "Recipient (Nitro Enclaves attestation) is not supported by Stratus yet"));
+  auto k = ResolveInput(c, in, true);
+  if (!k) return Fail(k.error());
+  const Key& key = **k;
+  if (auto e = CheckUsable(key)) return Fail(*e);
+  if (auto e = CheckUsage(key, "KEY_AGREEMENT", "DeriveSharedSecret")) return Fail(*e);
+  std::string algorithm(GetString(in, "KeyAgreementAlgorithm").value_or(""));
+  const SpecInfo* info = FindSpec(key.spec);
+  if (!info || !Contains(info->agreement_algs, algorithm))
+    return Fail(Error("InvalidKeyUsageException",
+                      "Algorithm " + algorithm + " is incompatible with key spec " + key.spec + "."));
+  auto peer = Base64Decode(GetString(in, "PublicKey").value_or(""));
+  std::optional<std::string> secret = peer ? Ecdh(key.Current().bytes, *peer) : std::nullopt;
+  // The peer's key must be an X.509 SubjectPublicKeyInfo on the KMS key's curve.
+  if (!secret)
+    return Fail(AwsError::Validation("PublicKey is not a valid public key for key spec " + key.spec + "."));
+  if (auto e = CheckDryRun(in)) return Fail(*e);
+  Used(c, key, "DeriveSharedSecret");
+  json::object out;
+  out["KeyId"] = key.arn;
+  out["SharedSecret"] = Base64Encode(*secret);
+  out["KeyAgreementAlgorithm"] = algorithm;
+  out["KeyOrigin"] = key.origin;
   return out;
 }
 
@@ -154,6 +186,7 @@ KmsService::Out KmsService::GenerateMac(Ctx& c, const In& in) {
   if (auto e = CheckDryRun(in)) return Fail(*e);
   auto mac = Hmac(req->algorithm, key.Current().bytes, req->message);
   if (!mac) return Fail(Error("KMSInternalException", "HMAC failed"));
+  Used(c, key, "GenerateMac");
   json::object out;
   out["Mac"] = Base64Encode(*mac);
   out["MacAlgorithm"] = req->algorithm;
@@ -176,6 +209,7 @@ KmsService::Out KmsService::VerifyMac(Ctx& c, const In& in) {
   if (!mac || !given || given->size() != mac->size() ||
       CRYPTO_memcmp(given->data(), mac->data(), mac->size()) != 0)
     return Fail(Error("KMSInvalidMacException", ""));
+  Used(c, key, "VerifyMac");
   json::object out;
   out["KeyId"] = key.arn;
   out["MacValid"] = true;
@@ -211,6 +245,7 @@ KmsService::Out KmsService::DataKeyPair(Ctx& c, const In& in, bool with_plaintex
   // The private key is sealed under the symmetric key like any data key: Decrypt opens it.
   auto blob = SealFor(c, key, *pkcs8, GetObject(in, "EncryptionContext"));
   if (!blob) return Fail(blob.error());
+  Used(c, key, op);
   json::object out;
   out["PrivateKeyCiphertextBlob"] = Base64Encode(*blob);
   if (with_plaintext) out["PrivateKeyPlaintext"] = Base64Encode(*pkcs8);

@@ -155,6 +155,7 @@ Result<KmsService::Crypted> KmsService::CryptFor(Ctx& c, CryptOp op, std::string
     if (!key_ref.empty()) ref = key_ref;
     auto opened = OpenCiphertext(c, r, Base64Encode(data), ref, context);
     if (!opened) return Fail(opened.error());
+    Used(c, *opened->key, "Decrypt");
     return Crypted{std::move(opened->plaintext), opened->key->arn};
   }
   if (key_ref.starts_with("alias/aws/") && !r.aliases.contains(std::string(key_ref))) {
@@ -186,6 +187,7 @@ Result<KmsService::Crypted> KmsService::CryptFor(Ctx& c, CryptOp op, std::string
   if (auto e = CheckEncryption(**k, std::nullopt, "Encrypt")) return Fail(*e);
   auto blob = SealFor(c, **k, data, context);
   if (!blob) return Fail(blob.error());
+  Used(c, **k, "Encrypt");
   return Crypted{std::move(*blob), (*k)->arn};
 }
 
@@ -200,6 +202,7 @@ KmsService::Out KmsService::Encrypt(Ctx& c, const In& in) {
   if (!plain) return Fail(AwsError::Validation("Plaintext is not valid base64"));
   auto blob = EncryptUnder(c, **k, alg.value_or(kAlgorithm), *plain, GetObject(in, "EncryptionContext"));
   if (!blob) return Fail(blob.error());
+  Used(c, **k, "Encrypt");
   json::object out;
   out["CiphertextBlob"] = Base64Encode(*blob);
   out["KeyId"] = (*k)->arn;
@@ -215,6 +218,7 @@ KmsService::Out KmsService::Decrypt(Ctx& c, const In& in) {
                                GetObject(in, "EncryptionContext"), alg, "Decrypt");
   if (!opened) return Fail(opened.error());
   if (auto e = CheckDryRun(in)) return Fail(*e);
+  Used(c, *opened->key, "Decrypt");
   json::object out;
   out["KeyId"] = opened->key->arn;
   out["Plaintext"] = Base64Encode(opened->plaintext);
@@ -238,6 +242,8 @@ KmsService::Out KmsService::ReEncrypt(Ctx& c, const In& in) {
   auto blob = EncryptUnder(c, **dest, dst_alg.value_or(kAlgorithm), opened->plaintext,
                            GetObject(in, "DestinationEncryptionContext"));
   if (!blob) return Fail(blob.error());
+  Used(c, *opened->key, "ReEncrypt");
+  Used(c, **dest, "ReEncrypt");
   json::object out;
   out["CiphertextBlob"] = Base64Encode(*blob);
   out["SourceKeyId"] = opened->key->arn;
@@ -261,6 +267,7 @@ KmsService::Out KmsService::GenerateDataKey(Ctx& c, const In& in) {
   std::string plain = RandomBytes(*n);
   auto blob = SealFor(c, **k, plain, GetObject(in, "EncryptionContext"));
   if (!blob) return Fail(blob.error());
+  Used(c, **k, "GenerateDataKey");
   json::object out;
   out["CiphertextBlob"] = Base64Encode(*blob);
   out["Plaintext"] = Base64Encode(plain);
@@ -279,6 +286,7 @@ KmsService::Out KmsService::GenerateDataKeyWithoutPlaintext(Ctx& c, const In& in
   if (auto e = CheckDryRun(in)) return Fail(*e);
   auto blob = SealFor(c, **k, RandomBytes(*n), GetObject(in, "EncryptionContext"));
   if (!blob) return Fail(blob.error());
+  Used(c, **k, "GenerateDataKeyWithoutPlaintext");
   json::object out;
   out["CiphertextBlob"] = Base64Encode(*blob);
   out["KeyId"] = (*k)->arn;
@@ -293,6 +301,29 @@ KmsService::Out KmsService::GenerateRandom(Ctx& c, const In& in) {
   auto n = GetInt(in, "NumberOfBytes");
   if (!n) return Fail(AwsError::Validation("Please specify number of bytes."));
   return json::object{{"Plaintext", Base64Encode(RandomBytes(static_cast<size_t>(*n)))}};
+}
+
+}  // namespace stratus::kms
+
+namespace stratus::kms {
+
+KmsService::Out KmsService::GetKeyLastUsage(Ctx& c, const In& in) {
+  auto k = ResolveInput(c, in, false);
+  if (!k) return Fail(k.error());
+  const Key& key = **k;
+  json::object usage;
+  if (!key.last_operation.empty()) {
+    usage["Operation"] = key.last_operation;
+    usage["Timestamp"] = static_cast<double>(key.last_used_ms) / 1000.0;
+    usage["KmsRequestId"] = key.last_request_id;
+  }
+  json::object out;
+  out["KeyId"] = key.arn;
+  out["KeyLastUsage"] = std::move(usage);
+  // Stratus tracks a key from its creation.
+  out["TrackingStartDate"] = static_cast<double>(key.created_ms) / 1000.0;
+  out["KeyCreationDate"] = static_cast<double>(key.created_ms) / 1000.0;
+  return out;
 }
 
 }  // namespace stratus::kms

@@ -27,6 +27,7 @@ std::vector<std::string_view> GrantableOperations(const Key& k) {
     add({"GetPublicKey"});
   if (k.usage == "SIGN_VERIFY") add({"Sign", "Verify"});
   if (k.usage == "GENERATE_VERIFY_MAC") add({"GenerateMac", "VerifyMac"});
+  if (k.usage == "KEY_AGREEMENT") add({"DeriveSharedSecret"});
   return ops;
 }
 

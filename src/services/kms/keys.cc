@@ -51,8 +51,6 @@ KmsService::Out KmsService::CreateKey(Ctx& c, const In& in) {
   if (!info)
     return Fail(Error("UnsupportedOperationException", "KeySpec " + spec + " is not supported by Stratus yet"));
   std::string usage(GetString(in, "KeyUsage").value_or("ENCRYPT_DECRYPT"));
-  if (usage == "KEY_AGREEMENT" && IsEccSpec(spec))
-    return Fail(Error("UnsupportedOperationException", "KeyUsage KEY_AGREEMENT is not supported by Stratus yet"));
   if (std::find(info->usages.begin(), info->usages.end(), usage) == info->usages.end())
     return Fail(AwsError::Validation("KeyUsage " + usage + " is not compatible with KeySpec " + spec));
   std::string origin(GetString(in, "Origin").value_or("AWS_KMS"));

@@ -57,6 +57,10 @@ struct Key {
   std::string import_token;
   int64_t import_valid_to_ms = 0;
   std::vector<Grant> grants;
+  // The last successful cryptographic operation (GetKeyLastUsage); kept in memory only, so
+  // that cryptographic operations never write to the store.
+  mutable std::string last_operation, last_request_id;
+  mutable int64_t last_used_ms = 0;
   int64_t created_ms = 0;
   int64_t deletion_ms = 0;  // PendingDeletion only
   int pending_days = 0;
@@ -145,6 +149,7 @@ class KmsService final : public aws::ServiceHandler {
   Out GenerateDataKey(Ctx& c, const In& in);
   Out GenerateDataKeyWithoutPlaintext(Ctx& c, const In& in);
   Out GenerateRandom(Ctx& c, const In& in);
+  Out GetKeyLastUsage(Ctx& c, const In& in);
   // asymmetric_ops.cc
   Out Sign(Ctx& c, const In& in);
   Out Verify(Ctx& c, const In& in);
@@ -153,6 +158,7 @@ class KmsService final : public aws::ServiceHandler {
   Out VerifyMac(Ctx& c, const In& in);
   Out GenerateDataKeyPair(Ctx& c, const In& in);
   Out GenerateDataKeyPairWithoutPlaintext(Ctx& c, const In& in);
+  Out DeriveSharedSecret(Ctx& c, const In& in);
   Out DataKeyPair(Ctx& c, const In& in, bool with_plaintext);
   // grants.cc
   Out CreateGrant(Ctx& c, const In& in);
@@ -184,6 +190,12 @@ class KmsService final : public aws::ServiceHandler {
   std::optional<AwsError> CheckUsable(const Key& k) const;
   // InvalidKeyUsageException unless the key has this KeyUsage (`op` names the operation).
   std::optional<AwsError> CheckUsage(const Key& k, std::string_view usage, std::string_view op) const;
+  // Records a successful cryptographic operation on k (GetKeyLastUsage).
+  static void Used(const Ctx& c, const Key& k, std::string_view op) {
+    k.last_operation = op;
+    k.last_request_id = c.request_id;
+    k.last_used_ms = c.clock.NowMillis();
+  }
   std::optional<AwsError> CheckNotPendingDeletion(const Key& k) const;
   // UnsupportedOperationException for keys AWS does not rotate.
   std::optional<AwsError> CheckRotatable(const Key& k) const;

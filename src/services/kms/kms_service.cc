@@ -47,6 +47,7 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(GenerateDataKey);
   STRATUS_KMS_OP(GenerateDataKeyWithoutPlaintext);
   STRATUS_KMS_OP(GenerateRandom);
+  STRATUS_KMS_OP(GetKeyLastUsage);
   STRATUS_KMS_OP(Sign);
   STRATUS_KMS_OP(Verify);
   STRATUS_KMS_OP(GetPublicKey);
@@ -54,6 +55,7 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(VerifyMac);
   STRATUS_KMS_OP(GenerateDataKeyPair);
   STRATUS_KMS_OP(GenerateDataKeyPairWithoutPlaintext);
+  STRATUS_KMS_OP(DeriveSharedSecret);
   STRATUS_KMS_OP(CreateGrant);
   STRATUS_KMS_OP(ListGrants);
   STRATUS_KMS_OP(ListRetirableGrants);
@@ -293,6 +295,7 @@ json::value KmsService::Metadata(const Key& k) const {
     if (k.usage == "ENCRYPT_DECRYPT") m["EncryptionAlgorithms"] = list(info->encryption_algs);
     if (k.usage == "SIGN_VERIFY") m["SigningAlgorithms"] = list(info->signing_algs);
     if (k.usage == "GENERATE_VERIFY_MAC") m["MacAlgorithms"] = list(info->mac_algs);
+    if (k.usage == "KEY_AGREEMENT") m["KeyAgreementAlgorithms"] = list(info->agreement_algs);
   }
   m["MultiRegion"] = k.multi_region;
   if (k.multi_region) {

@@ -66,8 +66,14 @@ bool Matches(const Secret& s, const json::array* filters) {
       } else if (key == "all") {
         hit = WordPrefix(s.name, v, true) || WordPrefix(s.description, v, true);
         for (const auto& [k, tv] : s.tags) hit |= WordPrefix(k, v, true) || WordPrefix(tv, v, true);
-      } else if (key == "primary-region" || key == "owning-service") {
-        hit = false;  // Stratus has no replicas and no managed secrets.
+      } else if (key == "primary-region") {
+        // Replicated secrets only: a replica's primary region, or a primary's own.
+        std::string_view primary = !s.primary_region.empty() ? std::string_view(s.primary_region)
+                                   : !s.replicas.empty()     ? std::string_view(s.region)
+                                                             : std::string_view();
+        hit = !primary.empty() && primary.starts_with(v);
+      } else if (key == "owning-service") {
+        hit = false;  // Stratus has no managed secrets.
       }
       if (hit != negate) any = true;
     }

@@ -175,7 +175,7 @@ json::object SecretsManagerService::Summary(const Secret& s, bool list_entry) co
     o["PrimaryRegion"] = s.primary_region;
   } else if (!s.replicas.empty()) {
     o["PrimaryRegion"] = s.region;
-    o["ReplicationStatus"] = ReplicationStatus(s);
+    if (!list_entry) o["ReplicationStatus"] = ReplicationStatus(s);  // not in SecretListEntry
   }
   return o;
 }

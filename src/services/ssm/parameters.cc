@@ -150,7 +150,10 @@ SsmService::Out SsmService::PutParameter(Ctx& c, const In& in) {
 
   // Tier: Intelligent-Tiering picks Standard when the value fits and no policy needs the
   // advanced tier; Advanced never goes back.
-  std::string tier(GetString(in, "Tier").value_or(prev ? prev->tier : "Standard"));
+  // A new parameter without Tier takes the account's default tier (service setting
+  // /ssm/parameter-store/default-parameter-tier).
+  std::string tier(GetString(in, "Tier").value_or(
+      prev ? prev->tier : SettingValue(c, "/ssm/parameter-store/default-parameter-tier")));
   if (tier == "Intelligent-Tiering")
     tier = value.size() <= kStandardValue && policies.empty() && !(prev && prev->tier == "Advanced") ? "Standard"
                                                                                                      : "Advanced";

@@ -71,8 +71,14 @@ class SsmService final : public aws::ServiceHandler {
   using Out = Result<json::value>;
 
  private:
+  // A service setting changed from its default (UpdateServiceSetting).
+  struct Setting {
+    std::string value, user;
+    int64_t modified_ms = 0;
+  };
   struct Region {
     std::map<std::string, Parameter> params;  // by name
+    std::map<std::string, Setting> settings;  // by setting id
   };
 
   // parameters.cc
@@ -91,6 +97,10 @@ class SsmService final : public aws::ServiceHandler {
   Out AddTagsToResource(Ctx& c, const In& in);
   Out ListTagsForResource(Ctx& c, const In& in);
   Out RemoveTagsFromResource(Ctx& c, const In& in);
+  // settings.cc
+  Out GetServiceSetting(Ctx& c, const In& in);
+  Out UpdateServiceSetting(Ctx& c, const In& in);
+  Out ResetServiceSetting(Ctx& c, const In& in);
 
  public:
   // Shared by the operation files; mu_ held.
@@ -107,6 +117,10 @@ class SsmService final : public aws::ServiceHandler {
                               std::string_view selector);
   Result<std::string> Seal(Ctx& c, std::string_view name, std::string_view key_ref,
                            std::string_view plaintext);
+  // The value of a service setting in the caller's region (its default unless updated).
+  std::string SettingValue(const Ctx& c, std::string_view id);
+  void LoadSetting(const std::string& account, const std::string& region, std::string_view id,
+                   std::string_view record);
   void Persist(Ctx& c, const Parameter& p);
   void Unpersist(Ctx& c, const std::string& name);
   // policies.cc: deletes the parameter when its latest version's Expiration falls due,

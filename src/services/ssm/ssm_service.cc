@@ -30,6 +30,9 @@ SsmService::SsmService() : ServiceHandler("ssm") {
   STRATUS_SSM_OP(AddTagsToResource);
   STRATUS_SSM_OP(ListTagsForResource);
   STRATUS_SSM_OP(RemoveTagsFromResource);
+  STRATUS_SSM_OP(GetServiceSetting);
+  STRATUS_SSM_OP(UpdateServiceSetting);
+  STRATUS_SSM_OP(ResetServiceSetting);
 #undef STRATUS_SSM_OP
 }
 
@@ -236,7 +239,12 @@ void SsmService::Start(aws::ServiceEnv& env) {
     std::string_view rest = table.substr(4);
     size_t a = rest.find('/');
     size_t b = a == std::string_view::npos ? a : rest.find('/', a + 1);
-    if (b == std::string_view::npos || rest.substr(b + 1) != "parameters") return;
+    if (b == std::string_view::npos) return;
+    if (rest.substr(b + 1) == "settings") {
+      LoadSetting(std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)), key, value);
+      return;
+    }
+    if (rest.substr(b + 1) != "parameters") return;
     boost::system::error_code ec;
     auto v = json::parse(value, ec);
     if (ec || !v.is_object()) return;
