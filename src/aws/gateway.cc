@@ -55,6 +55,7 @@ Protocol GuessProtocol(const HttpRequest& req) {
   if (ct.find("x-www-form-urlencoded") != std::string_view::npos ||
       req.Query().find("Action=") != std::string_view::npos)
     return Protocol::Query;
+  if (ct.starts_with("application/x-amz-cbor-1.1")) return Protocol::JsonCbor;
   if (ct.find("cbor") != std::string_view::npos) return Protocol::RpcV2Cbor;
   if (ct.find("xml") != std::string_view::npos) return Protocol::RestXml;
   return Protocol::Json;
@@ -62,7 +63,7 @@ Protocol GuessProtocol(const HttpRequest& req) {
 
 const Service& FallbackService(Protocol p) {
   // Errors before routing are rendered with a neutral service of the same protocol.
-  static const char* ids[] = {"sts", "sts", "kms", "lambda", "cloudfront", "cloudwatch"};
+  static const char* ids[] = {"sts", "sts", "kms", "lambda", "cloudfront", "cloudwatch", "kinesis"};
   const Service* s = CompiledService(ids[static_cast<int>(p)]);
   return *s;
 }
@@ -157,7 +158,8 @@ void Gateway::Handle(HttpRequest&& req, Responder respond) {
   ex->route = std::move(*routed);
   Route& route = ex->route;
   const Service& svc = *route.service;
-  bool json_family = Uses(route.protocol, {Protocol::Json, Protocol::RestJson, Protocol::RpcV2Cbor});
+  bool json_family =
+      Uses(route.protocol, {Protocol::Json, Protocol::RestJson, Protocol::RpcV2Cbor, Protocol::JsonCbor});
 
   auto fail = [&](const AwsError& e) { Finish(ex, Fail(e)); };
 
