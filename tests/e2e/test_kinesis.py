@@ -744,3 +744,58 @@ def test_streams_and_records_survive_restart(start_stratus, tmp_path):
     new = k.put_record(StreamName=stream, Data=b"new", PartitionKey="x", ExplicitHashKey="5")
     assert new["ShardId"] == "shardId-000000000002"
     assert int(new["SequenceNumber"]) > max(int(q) for q in seqs)
+
+
+# ---- the ARN-based API generation -----------------------------------------------------------
+
+def test_tags_and_policies_by_resource_arn(k):
+    stream = name()
+    k.create_stream(StreamName=stream, ShardCount=1, Tags={"env": "test"})
+    wait_status(k, stream)
+    arn = k.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    assert k.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "env", "Value": "test"}]
+    k.tag_resource(ResourceARN=arn, Tags={"a": "1"})
+    # Both generations see the same tags.
+    assert k.list_tags_for_stream(StreamName=stream)["Tags"] == [{"Key": "a", "Value": "1"},
+                                                               {"Key": "env", "Value": "test"}]
+    k.untag_resource(ResourceARN=arn, TagKeys=["env"])
+    assert k.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "a", "Value": "1"}]
+    consumer = k.register_stream_consumer(StreamARN=arn, ConsumerName="c", Tags={"t": "v"})["Consumer"]
+    assert k.list_tags_for_resource(ResourceARN=consumer["ConsumerARN"])["Tags"] == [{"Key": "t", "Value": "v"}]
+
+    policy = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:'
+              'root"},"Action":"kinesis:GetRecords","Resource":"' + arn + '"}]}')
+    k.put_resource_policy(ResourceARN=arn, Policy=policy)
+    assert k.get_resource_policy(ResourceARN=arn)["Policy"] == policy
+    k.delete_resource_policy(ResourceARN=arn)
+    assert k.get_resource_policy(ResourceARN=arn)["Policy"] == "{}"
+    with pytest.raises(ClientError) as e:
+        k.put_resource_policy(ResourceARN=arn, Policy="not json")
+    assert error(e) == ("InvalidArgumentException", "Policy is not a valid JSON document.")
+    with pytest.raises(ClientError) as e:
+        k.list_tags_for_resource(ResourceARN=arn.replace(stream, "absent"))
+    assert error(e) == ("ResourceNotFoundException", "Stream absent under account 000000000000 not found.")
+
+
+def test_max_record_size_and_account_settings(k):
+    stream = create(k)
+    summary = k.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
+    assert summary["MaxRecordSizeInKiB"] == 1024
+    big = b"x" * (1024 * 1024)
+    with pytest.raises(ClientError) as e:
+        k.put_record(StreamName=stream, Data=big, PartitionKey="p")
+    assert error(e)[0] == "InvalidArgumentException"
+    k.update_max_record_size(StreamARN=summary["StreamARN"], MaxRecordSizeInKiB=2048)
+    assert k.put_record(StreamName=stream, Data=big, PartitionKey="p")["ShardId"] == "shardId-000000000000"
+    assert k.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["MaxRecordSizeInKiB"] == 2048
+    with pytest.raises(ClientError) as e:
+        k.update_stream_warm_throughput(StreamName=stream, WarmThroughputMiBps=10)
+    assert error(e)[0] == "InvalidArgumentException"
+
+    other = make_client("kinesis", k.meta.endpoint_url, key="444455556666")
+    assert other.describe_account_settings()["MinimumThroughputBillingCommitment"] == {"Status": "DISABLED"}
+    out = other.update_account_settings(MinimumThroughputBillingCommitment={"Status": "ENABLED"})
+    assert out["MinimumThroughputBillingCommitment"]["Status"] == "ENABLED"
+    assert "EarliestAllowedEndAt" in out["MinimumThroughputBillingCommitment"]
+    out = other.update_account_settings(MinimumThroughputBillingCommitment={"Status": "DISABLED"})
+    assert out["MinimumThroughputBillingCommitment"]["Status"] == "ENABLED_UNTIL_EARLIEST_ALLOWED_END"

@@ -84,6 +84,8 @@ KinesisService::Out KinesisService::RegisterStreamConsumer(Ctx& c, const In& in)
   con.created_ms = c.clock.NowMillis();
   con.arn = st.arn + "/consumer/" + name + ":" + std::to_string(con.created_ms / 1000);
   con.status = "CREATING";
+  if (const json::object* tags = GetObject(in, "Tags"))
+    for (const auto& [k, v] : *tags) con.tags[std::string(k)] = v.is_string() ? std::string(v.get_string()) : "";
   json::object out{{"Consumer", ConsumerJson(con)}};
   st.consumers[name] = std::move(con);
   SettleConsumers(*this, st);

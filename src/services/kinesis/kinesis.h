@@ -73,6 +73,8 @@ struct Shard {
 struct Consumer {
   std::string name, arn, status;
   int64_t created_ms = 0;
+  std::map<std::string, std::string> tags;
+  std::string policy;
 };
 
 struct Stream {
@@ -86,6 +88,9 @@ struct Stream {
   std::map<std::string, std::string> tags;
   std::vector<Shard> shards;  // by index
   std::map<std::string, Consumer> consumers;
+  std::string policy;            // resource policy (JSON text), empty without one
+  int max_record_kib = 1024;     // MaxRecordSizeInKiB
+  int64_t warm_mibps = -1;       // WarmThroughputMiBps (on-demand), -1 unset
   uint64_t counter = 0;  // highest ordinal handed out
   uint64_t status_task = 0;
 
@@ -120,6 +125,17 @@ class KinesisService final : public aws::ServiceHandler {
   Out EnableEnhancedMonitoring(Ctx& c, const In& in);
   Out DisableEnhancedMonitoring(Ctx& c, const In& in);
   Out DescribeLimits(Ctx& c, const In& in);
+  // resources.cc
+  Out TagResource(Ctx& c, const In& in);
+  Out UntagResource(Ctx& c, const In& in);
+  Out ListTagsForResource(Ctx& c, const In& in);
+  Out PutResourcePolicy(Ctx& c, const In& in);
+  Out GetResourcePolicy(Ctx& c, const In& in);
+  Out DeleteResourcePolicy(Ctx& c, const In& in);
+  Out UpdateMaxRecordSize(Ctx& c, const In& in);
+  Out UpdateStreamWarmThroughput(Ctx& c, const In& in);
+  Out DescribeAccountSettings(Ctx& c, const In& in);
+  Out UpdateAccountSettings(Ctx& c, const In& in);
   // consumers.cc
   Out RegisterStreamConsumer(Ctx& c, const In& in);
   Out DescribeStreamConsumer(Ctx& c, const In& in);
@@ -170,6 +186,14 @@ class KinesisService final : public aws::ServiceHandler {
 
   std::recursive_mutex mu_;
   std::map<Key, std::map<std::string, std::unique_ptr<Stream>>> regions_;
+  // Account settings per (account, region): MinimumThroughputBillingCommitment.
+ public:
+  struct Commitment {
+    std::string status = "DISABLED";
+    int64_t started_ms = 0, ended_ms = 0;
+  };
+  std::map<Key, Commitment> commitments_;
+  void PersistCommitment(Ctx* c, const Key& key, const Commitment& value);
   aws::ServiceEnv* env_ = nullptr;
   // Settings (environment, read at start): how long CREATING/UPDATING/DELETING last, how
   // long a shard iterator lives, and whether per-shard throughput limits apply.

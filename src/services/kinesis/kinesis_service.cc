@@ -108,6 +108,16 @@ KinesisService::KinesisService() : ServiceHandler("kinesis") {
   STRATUS_KINESIS_OP(SplitShard);
   STRATUS_KINESIS_OP(MergeShards);
   STRATUS_KINESIS_OP(UpdateShardCount);
+  STRATUS_KINESIS_OP(TagResource);
+  STRATUS_KINESIS_OP(UntagResource);
+  STRATUS_KINESIS_OP(ListTagsForResource);
+  STRATUS_KINESIS_OP(PutResourcePolicy);
+  STRATUS_KINESIS_OP(GetResourcePolicy);
+  STRATUS_KINESIS_OP(DeleteResourcePolicy);
+  STRATUS_KINESIS_OP(UpdateMaxRecordSize);
+  STRATUS_KINESIS_OP(UpdateStreamWarmThroughput);
+  STRATUS_KINESIS_OP(DescribeAccountSettings);
+  STRATUS_KINESIS_OP(UpdateAccountSettings);
 #undef STRATUS_KINESIS_OP
 }
 
@@ -291,6 +301,9 @@ void KinesisService::PersistStream(Ctx* c, const Stream& s) {
   o["encryption"] = s.encryption;
   o["key"] = s.key_id;
   o["counter"] = s.counter;
+  o["policy"] = s.policy;
+  o["max_record_kib"] = s.max_record_kib;
+  o["warm"] = s.warm_mibps;
   json::array metrics;
   for (const auto& m : s.metrics) metrics.push_back(json::string(m));
   o["metrics"] = std::move(metrics);
@@ -315,8 +328,12 @@ void KinesisService::PersistStream(Ctx* c, const Stream& s) {
   }
   o["shards"] = std::move(shards);
   json::array consumers;
-  for (const auto& [n, con] : s.consumers)
-    consumers.push_back(json::object{{"n", con.name}, {"s", con.status}, {"c", con.created_ms}, {"a", con.arn}});
+  for (const auto& [n, con] : s.consumers) {
+    json::object ctags;
+    for (const auto& [k, v] : con.tags) ctags[k] = v;
+    consumers.push_back(json::object{{"n", con.name}, {"s", con.status}, {"c", con.created_ms}, {"a", con.arn},
+                                     {"t", std::move(ctags)}, {"p", con.policy}});
+  }
   o["consumers"] = std::move(consumers);
   uint64_t seq = st.Put("kinesis/" + s.account + "/" + s.region + "/s", s.name, json::serialize(o));
   if (c) c->Persisted(seq);
@@ -331,6 +348,14 @@ void KinesisService::PersistRecord(Ctx* c, const Stream& s, const Shard& sh, con
   o["t"] = r.arrival_ms;
   if (r.encrypted) o["e"] = true;
   uint64_t seq = st.Put(s.RecordsTable(), RecordKey(sh.index, r.ordinal), json::serialize(o));
+  if (c) c->Persisted(seq);
+}
+
+void KinesisService::PersistCommitment(Ctx* c, const Key& key, const Commitment& value) {
+  store::Store& st = env_->store;
+  if (!st.persistent()) return;
+  json::object o{{"status", value.status}, {"started", value.started_ms}, {"ended", value.ended_ms}};
+  uint64_t seq = st.Put("kinesis/" + key.first + "/" + key.second + "/settings", "commitment", json::serialize(o));
   if (c) c->Persisted(seq);
 }
 
@@ -350,6 +375,19 @@ void KinesisService::Start(aws::ServiceEnv& env) {
   int64_t now = env.clock.NowMillis();
   std::vector<std::pair<std::string, std::string>> doomed;  // (table, key) of streams being deleted
   env.store.Scan("kinesis/", [&](std::string_view table, std::string_view key, std::string_view value) {
+    if (table.ends_with("/settings")) {
+      // kinesis/ACCOUNT/REGION/settings
+      std::string_view head = table.substr(8, table.size() - 8 - 9);
+      auto slash = head.find('/');
+      boost::system::error_code ec;
+      auto v = json::parse(value, ec);
+      if (slash == std::string_view::npos || ec || !v.is_object()) return;
+      Commitment& cm = commitments_[{std::string(head.substr(0, slash)), std::string(head.substr(slash + 1))}];
+      cm.status = GetString(v.get_object(), "status").value_or("DISABLED");
+      cm.started_ms = GetInt(v.get_object(), "started").value_or(0);
+      cm.ended_ms = GetInt(v.get_object(), "ended").value_or(0);
+      return;
+    }
     if (!table.ends_with("/s")) return;
     boost::system::error_code ec;
     auto v = json::parse(value, ec);
@@ -373,6 +411,9 @@ void KinesisService::Start(aws::ServiceEnv& env) {
     s->encryption = GetString(o, "encryption").value_or("NONE");
     s->key_id = GetString(o, "key").value_or("");
     s->counter = static_cast<uint64_t>(GetInt(o, "counter").value_or(0));
+    s->policy = GetString(o, "policy").value_or("");
+    s->max_record_kib = static_cast<int>(GetInt(o, "max_record_kib").value_or(1024));
+    s->warm_mibps = GetInt(o, "warm").value_or(-1);
     if (auto* m = GetArray(o, "metrics"))
       for (const auto& x : *m)
         if (x.is_string()) s->metrics.emplace_back(x.get_string());
@@ -406,6 +447,10 @@ void KinesisService::Start(aws::ServiceEnv& env) {
         con.status = GetString(x, "s").value_or("ACTIVE");
         con.created_ms = GetInt(x, "c").value_or(0);
         con.arn = GetString(x, "a").value_or("");
+        con.policy = GetString(x, "p").value_or("");
+        if (auto* t = GetObject(x, "t"))
+          for (const auto& [tk, tv] : *t)
+            if (tv.is_string()) con.tags[tk] = tv.get_string();
         if (con.status == "DELETING") continue;
         con.status = "ACTIVE";
         s->consumers[con.name] = std::move(con);
@@ -460,6 +505,7 @@ void KinesisService::Reset() {
     for (auto& [name, s] : streams)
       if (s->status_task && env_) env_->scheduler.Cancel(s->status_task);
   regions_.clear();
+  commitments_.clear();
   if (env_ && env_->store.persistent()) env_->store.DeletePrefix("kinesis/");
 }
 

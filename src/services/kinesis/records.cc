@@ -67,6 +67,11 @@ std::string JavaDate(int64_t ms) {
 
 bool Writable(const Stream& s) { return s.status == "ACTIVE" || s.status == "UPDATING"; }
 
+AwsError TooLarge(const Stream& s) {
+  return KinesisService::InvalidArgument("Record size (data and partition key) exceeds the maximum record size of " +
+                                         std::to_string(s.max_record_kib) + " KiB for stream " + s.name + ".");
+}
+
 }  // namespace
 
 // Finds the open shard for a record: by ExplicitHashKey, or the MD5 of the partition key.
@@ -137,8 +142,7 @@ KinesisService::Out KinesisService::PutRecord(Ctx& c, const In& in) {
   if (!sh) return Fail(sh.error());
   int64_t now = c.clock.NowMillis();
   size_t bytes = RecordBytes(in);
-  if (bytes > static_cast<size_t>(kMiB))
-    return Fail(InvalidArgument("Record size exceeds 1 MB limit"));
+  if (bytes > static_cast<size_t>(st.max_record_kib) * 1024) return Fail(TooLarge(st));
   if (enforce_throughput_ && !Admit(**sh, now, bytes))
     return Fail(Error("ProvisionedThroughputExceededException", RateExceeded(st, **sh)));
   Trim(st, now);
@@ -162,7 +166,7 @@ KinesisService::Out KinesisService::PutRecords(Ctx& c, const In& in) {
   for (const auto& rv : records ? *records : json::array()) {
     if (!rv.is_object()) continue;
     size_t bytes = RecordBytes(rv.get_object());
-    if (bytes > static_cast<size_t>(kMiB)) return Fail(InvalidArgument("Record size exceeds 1 MB limit"));
+    if (bytes > static_cast<size_t>(st.max_record_kib) * 1024) return Fail(TooLarge(st));
     total += static_cast<int64_t>(bytes);
     auto sh = Route(*this, st, rv.get_object());
     if (!sh) return Fail(sh.error());

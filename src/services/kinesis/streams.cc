@@ -66,6 +66,9 @@ json::object KinesisService::Description(const Stream& s, bool summary) const {
   if (summary) {
     o["OpenShardCount"] = s.OpenShards();
     o["ConsumerCount"] = static_cast<int64_t>(s.consumers.size());
+    o["MaxRecordSizeInKiB"] = s.max_record_kib;
+    if (s.warm_mibps >= 0)
+      o["WarmThroughput"] = json::object{{"TargetMiBps", s.warm_mibps}, {"CurrentMiBps", s.warm_mibps}};
   }
   return o;
 }
@@ -110,6 +113,14 @@ KinesisService::Out KinesisService::CreateStream(Ctx& c, const In& in) {
   s->arn = "arn:aws:kinesis:" + c.region + ":" + c.account + ":stream/" + name;
   s->mode = mode;
   s->created_ms = c.clock.NowMillis();
+  if (auto kib = GetInt(in, "MaxRecordSizeInKiB")) s->max_record_kib = static_cast<int>(*kib);
+  if (auto warm = GetInt(in, "WarmThroughputMiBps")) s->warm_mibps = *warm;
+  if (const json::object* tags = GetObject(in, "Tags")) {
+    if (tags->size() > 50)
+      return Fail(InvalidArgument("Failed to create stream " + name + " under account " + c.account +
+                                  " because a given stream cannot have more than 50 tags."));
+    for (const auto& [k, v] : *tags) s->tags[std::string(k)] = v.is_string() ? std::string(v.get_string()) : "";
+  }
   AddShards(*s, EvenHashRanges(shards), s->created_ms, {});
   Stream& ref = *s;
   streams[name] = std::move(s);
