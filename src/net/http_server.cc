@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/timefmt.h"
 #include "net/body.h"
+#include "net/http2.h"
 #include "net/http_client.h"
 
 namespace stratus::net {
@@ -189,6 +190,23 @@ struct HttpServer::Impl {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     auto ex = co_await asio::this_coro::executor;
+    // HTTP/2 with prior knowledge opens with the client preface; anything else is HTTP/1.x.
+    for (;;) {
+      auto data = buffer.data();
+      std::string_view have(static_cast<const char*>(data.data()), data.size());
+      size_t n = std::min(have.size(), kHttp2Preface.size());
+      if (have.substr(0, n) != kHttp2Preface.substr(0, n)) break;
+      if (n == kHttp2Preface.size()) {
+        Http2Options h2{&handler, [this](HttpRequest& r) { return DecodeBody(r); }, &in_flight, &clock,
+                        options.max_request_bytes};
+        co_await ServeHttp2(stream.release_socket(), std::string(have), remote, std::move(h2));
+        co_return;
+      }
+      stream.expires_after(std::chrono::seconds(300));
+      auto [ec, got] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
+      if (ec) co_return;
+      buffer.commit(got);
+    }
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.max_request_bytes);
@@ -237,6 +255,11 @@ struct HttpServer::Impl {
         } else {
           response = co_await Dispatch(std::move(req), ex);
         }
+      }
+      // Streaming bodies need HTTP/2; over HTTP/1.1 the first bytes are the whole answer.
+      if (response.stream) {
+        response.stream->Cancel();
+        response.stream.reset();
       }
       // Responses the HTTP layer wrote itself carry the headers every response has.
       if (!response.headers.Has("x-amzn-RequestId")) response.headers.Set("x-amzn-RequestId", NewRequestId());
