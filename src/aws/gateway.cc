@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "aws/protocol/codec.h"
+#include "aws/protocol/eventstream.h"
 #include "aws/route.h"
 #include "aws/sigv4.h"
 #include "aws/validate.h"
@@ -283,7 +284,20 @@ void Gateway::Finish(const std::shared_ptr<Exchange>& ex, Result<json::value> re
   HttpResponse resp;
   EncodeOptions opts{ex->request_id};
   const Route& route = ex->route;
-  if (result) {
+  if (result && ex->ctx && ex->ctx->event_stream) {
+    // An event-stream output: the other members as the initial-response event, then the events.
+    resp.status = 200;
+    resp.headers.Set("Content-Type", "application/vnd.amazon.eventstream");
+    json::value rest = json::object();
+    if (route.op->output && result->is_object()) {
+      for (const auto& m : route.op->output->members)
+        if (!m.shape->event_stream)
+          if (auto* v = Find(result->get_object(), m.name)) rest.get_object()[m.name] = *v;
+    }
+    if (route.op->output)
+      resp.body = EncodeEvent(route.protocol, *route.service, *route.op->output, "initial-response", rest);
+    resp.stream = std::move(ex->ctx->event_stream);
+  } else if (result) {
     EncodeResponse(route.protocol, *route.service, *route.op, *result, opts, resp);
   } else {
     EncodeError(route.protocol, *route.service, route.op, result.error(), opts, resp);

@@ -97,7 +97,11 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest& req = it->second.req;
     if (n == ":method") req.method = v;
     else if (n == ":path") req.target = v;
-    else if (n == ":authority") req.headers.Set("Host", v);
+    else if (n == ":authority") {
+      // SDKs sign it under this name (the JS SDK's SignedHeaders start with :authority).
+      req.headers.Set("Host", v);
+      req.headers.Add(n, v);
+    }
     else if (!n.starts_with(':')) req.headers.Add(n, v);
     return 0;
   }

@@ -6,6 +6,7 @@
 
 #include "aws/model.h"
 #include "aws/protocol/codec.h"
+#include "aws/protocol/eventstream.h"
 #include "aws/route.h"
 
 namespace stratus::aws {
@@ -94,6 +95,42 @@ TEST(JsonCbor, EncodesOutputAndErrors) {
   EXPECT_EQ(e.headers.Get("x-amzn-ErrorType"), "ResourceNotFoundException");
   EXPECT_EQ(e.body, Head(5, 2) + Text("__type") + Text("ResourceNotFoundException") + Text("message") +
                         Text("Stream s under account 1 not found."));
+}
+
+}  // namespace
+}  // namespace stratus::aws
+
+namespace stratus::aws {
+namespace {
+
+TEST(EventStream, Crc32AndMessageFraming) {
+  EXPECT_EQ(Crc32("123456789"), 0xCBF43926u);
+  std::string m = EncodeEventMessage({{":message-type", "event"}}, "{}");
+  // total length, headers length, prelude CRC, headers, payload, message CRC.
+  ASSERT_EQ(m.size(), 12u + (1 + 13 + 1 + 2 + 5) + 2 + 4);
+  auto be32 = [&](size_t at) {
+    return (uint32_t(uint8_t(m[at])) << 24) | (uint32_t(uint8_t(m[at + 1])) << 16) |
+           (uint32_t(uint8_t(m[at + 2])) << 8) | uint32_t(uint8_t(m[at + 3]));
+  };
+  EXPECT_EQ(be32(0), m.size());
+  EXPECT_EQ(be32(4), 22u);
+  EXPECT_EQ(be32(8), Crc32(std::string_view(m).substr(0, 8)));
+  EXPECT_EQ(m.substr(12, 22), std::string("\x0d:message-type\x07\x00\x05" "event", 22));
+  EXPECT_EQ(m.substr(34, 2), "{}");
+  EXPECT_EQ(be32(36), Crc32(std::string_view(m).substr(0, 36)));
+}
+
+TEST(EventStream, KinesisEventsInJsonAndCbor) {
+  const Service& k = *CompiledService("kinesis");
+  const Shape* shape = k.FindShape("SubscribeToShardEvent");
+  ASSERT_NE(shape, nullptr);
+  json::value event{{"Records", json::array{}}, {"ContinuationSequenceNumber", "1"}, {"MillisBehindLatest", 0}};
+  std::string j = EncodeEvent(Protocol::Json, k, *shape, "SubscribeToShardEvent", event);
+  EXPECT_NE(j.find("application/x-amz-json-1.1"), std::string::npos);
+  EXPECT_NE(j.find(R"({"Records":[],"ContinuationSequenceNumber":"1","MillisBehindLatest":0})"), std::string::npos);
+  std::string c = EncodeEvent(Protocol::JsonCbor, k, *shape, "SubscribeToShardEvent", event);
+  EXPECT_NE(c.find("application/x-amz-cbor-1.1"), std::string::npos);
+  EXPECT_NE(c.find(EncodeCborValue(*shape, event, true)), std::string::npos);
 }
 
 }  // namespace

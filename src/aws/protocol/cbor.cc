@@ -374,6 +374,12 @@ void EncodeCborError(const Service& svc, const AwsError& err, const EncodeOption
 
 namespace stratus::aws {
 
+std::string EncodeCborValue(const Shape& shape, const json::value& v, bool millis) {
+  std::string out;
+  Write(out, &shape, v, millis);
+  return out;
+}
+
 Result<json::value> DecodeJsonCbor(const Service& svc, const Operation& op, const WireRequest& req) {
   auto v = DecodeCbor(svc, op, req);
   if (v && op.input) MillisToSeconds(*op.input, *v);

@@ -135,6 +135,7 @@ KinesisService::Out KinesisService::DeregisterStreamConsumer(Ctx& c, const In& i
   auto found = FindConsumer(*this, c, in);
   if (!found) return Fail(found.error());
   found->second->status = "DELETING";
+  EndSubscriptions(*found->first, found->second->arn);
   SettleConsumers(*this, *found->first);
   PersistStream(&c, *found->first);
   return json::value(json::object());

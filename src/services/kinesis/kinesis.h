@@ -98,6 +98,8 @@ struct Stream {
   std::string RecordsTable() const;
 };
 
+class Subscription;
+
 class KinesisService final : public aws::ServiceHandler {
  public:
   KinesisService();
@@ -146,6 +148,8 @@ class KinesisService final : public aws::ServiceHandler {
   Out PutRecords(Ctx& c, const In& in);
   Out GetShardIterator(Ctx& c, const In& in);
   Out GetRecords(Ctx& c, const In& in);
+  // subscribe.cc
+  Out SubscribeToShard(Ctx& c, const In& in);
   // shards.cc
   Out ListShards(Ctx& c, const In& in);
   Out SplitShard(Ctx& c, const In& in);
@@ -169,6 +173,14 @@ class KinesisService final : public aws::ServiceHandler {
   // Whether a closed shard has aged out entirely.
   bool Expired(const Stream& s, const Shard& sh, int64_t now) const;
   Shard* ShardById(Stream& s, std::string_view id);
+  // Where reading starts for an iterator type: records with a greater ordinal are read.
+  Result<uint64_t> StartPosition(const Stream& s, const Shard& sh, const std::string& type,
+                                 std::optional<std::string_view> starting, const json::value* timestamp,
+                                 int64_t now, std::string_view operation);
+  // Pushes new records (or a shard's end) to the SubscribeToShard subscriptions of a stream.
+  void NotifySubscribers(const Stream& s);
+  // Ends every subscription of a stream (deleted), or of one consumer (deregistered).
+  void EndSubscriptions(const Stream& s, const std::string& consumer_arn = "");
   void AddShards(Stream& s, const std::vector<std::pair<u128, u128>>& ranges, int64_t now,
                  const std::vector<std::pair<int, int>>& parents);
   json::object ShardJson(const Shard& sh) const;
@@ -193,6 +205,8 @@ class KinesisService final : public aws::ServiceHandler {
     int64_t started_ms = 0, ended_ms = 0;
   };
   std::map<Key, Commitment> commitments_;
+  std::vector<std::shared_ptr<Subscription>> subscriptions_;
+  int64_t subscription_ms_ = 300'000;
   void PersistCommitment(Ctx* c, const Key& key, const Commitment& value);
   aws::ServiceEnv* env_ = nullptr;
   // Settings (environment, read at start): how long CREATING/UPDATING/DELETING last, how

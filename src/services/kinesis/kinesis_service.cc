@@ -118,6 +118,7 @@ KinesisService::KinesisService() : ServiceHandler("kinesis") {
   STRATUS_KINESIS_OP(UpdateStreamWarmThroughput);
   STRATUS_KINESIS_OP(DescribeAccountSettings);
   STRATUS_KINESIS_OP(UpdateAccountSettings);
+  STRATUS_KINESIS_OP(SubscribeToShard);
 #undef STRATUS_KINESIS_OP
 }
 
@@ -369,6 +370,7 @@ void KinesisService::Start(aws::ServiceEnv& env) {
   env_ = &env;
   if (const char* v = std::getenv("STRATUS_KINESIS_TRANSITION_MS")) transition_ms_ = std::atoll(v);
   if (const char* v = std::getenv("STRATUS_KINESIS_ITERATOR_TTL_MS")) iterator_ttl_ms_ = std::atoll(v);
+  if (const char* v = std::getenv("STRATUS_KINESIS_SUBSCRIPTION_MS")) subscription_ms_ = std::atoll(v);
   if (const char* v = std::getenv("STRATUS_KINESIS_ENFORCE_THROUGHPUT"))
     enforce_throughput_ = std::string_view(v) == "true" || std::string_view(v) == "1";
   std::lock_guard lock(mu_);
@@ -504,6 +506,8 @@ void KinesisService::Reset() {
   for (auto& [key, streams] : regions_)
     for (auto& [name, s] : streams)
       if (s->status_task && env_) env_->scheduler.Cancel(s->status_task);
+  for (auto& [key, streams] : regions_)
+    for (auto& [name, s] : streams) EndSubscriptions(*s);
   regions_.clear();
   commitments_.clear();
   if (env_ && env_->store.persistent()) env_->store.DeletePrefix("kinesis/");

@@ -147,6 +147,7 @@ KinesisService::Out KinesisService::PutRecord(Ctx& c, const In& in) {
     return Fail(Error("ProvisionedThroughputExceededException", RateExceeded(st, **sh)));
   Trim(st, now);
   Record r = Append(*this, c, st, **sh, in, bytes, now);
+  if (!subscriptions_.empty()) NotifySubscribers(st);
   json::object out;
   out["ShardId"] = (*sh)->Id();
   out["SequenceNumber"] = MakeSequenceNumber(r.ordinal, (*sh)->index, r.arrival_ms);
@@ -194,11 +195,55 @@ KinesisService::Out KinesisService::PutRecords(Ctx& c, const In& in) {
     results.push_back(json::object{{"SequenceNumber", MakeSequenceNumber(r.ordinal, sh.index, r.arrival_ms)},
                                    {"ShardId", sh.Id()}});
   }
+  if (!subscriptions_.empty()) NotifySubscribers(st);
   json::object out;
   out["FailedRecordCount"] = failed;
   out["Records"] = std::move(results);
   if (encrypted) out["EncryptionType"] = "KMS";
   return json::value(std::move(out));
+}
+
+Result<uint64_t> KinesisService::StartPosition(const Stream& st, const Shard& shard, const std::string& type,
+                                               std::optional<std::string_view> starting, const json::value* ts,
+                                               int64_t now, std::string_view operation) {
+  const Shard* sh = &shard;
+  const std::string shard_id = sh->Id();
+  uint64_t position = 0;
+  if (type == "TRIM_HORIZON") {
+    position = sh->start_ordinal;
+  } else if (type == "LATEST") {
+    position = sh->end_ordinal ? *sh->end_ordinal : st.counter;
+  } else if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") {
+    if (!starting)
+      return Fail(InvalidArgument("Must specify a StartingSequenceNumber for the " + type + " ShardIteratorType."));
+    auto parts = ParseSequenceNumber(*starting);
+    if (!parts)
+      return Fail(InvalidArgument("StartingSequenceNumber " + std::string(*starting) + " used in " +
+                                  std::string(operation) + " on shard " + shard_id + " in stream " + st.name +
+                                  " under account " + st.account + " is invalid."));
+    if (parts->shard_index != sh->index)
+      return Fail(InvalidArgument("Invalid StartingSequenceNumber. It encodes " + ShardIdOf(parts->shard_index) +
+                                  ", while it was used in a call to a shard with " + shard_id));
+    uint64_t ord = parts->ordinal;
+    position = type == "AT_SEQUENCE_NUMBER" ? (ord == 0 ? 0 : ord - 1) : ord;
+    position = std::max(position, sh->start_ordinal);
+  } else if (type == "AT_TIMESTAMP") {
+    if (!ts)
+      return Fail(InvalidArgument(
+          "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no "
+          "timestamp parameter."));
+    int64_t at = aws::TimestampMillis(*ts);
+    if (at > now)
+      return Fail(InvalidArgument("The timestampInMillis parameter cannot be greater than the "
+                                  "currentTimestampInMillis. timestampInMillis: " +
+                                  std::to_string(at) + ", currentTimestampInMillis: " + std::to_string(now)));
+    auto first = std::find_if(sh->records.begin(), sh->records.end(),
+                              [&](const Record& r) { return r.arrival_ms >= at; });
+    if (first != sh->records.end()) position = first->ordinal - 1;
+    else position = sh->end_ordinal ? *sh->end_ordinal : st.counter;
+    position = std::max(position, sh->start_ordinal);
+  }
+  return position;
 }
 
 KinesisService::Out KinesisService::GetShardIterator(Ctx& c, const In& in) {
@@ -216,44 +261,9 @@ KinesisService::Out KinesisService::GetShardIterator(Ctx& c, const In& in) {
   if (!sh || Expired(st, *sh, now))
     return Fail(Error("ResourceNotFoundException", "Shard " + shard_id + " in stream " + st.name +
                                                        " under account " + c.account + " does not exist"));
-  Iterator it{st.account, st.region, st.name, st.created_ms, sh->index, 0, now};
-  if (type == "TRIM_HORIZON") {
-    it.position = sh->start_ordinal;
-  } else if (type == "LATEST") {
-    it.position = sh->end_ordinal ? *sh->end_ordinal : st.counter;
-  } else if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") {
-    if (!starting)
-      return Fail(InvalidArgument("Must specify a StartingSequenceNumber for the " + type +
-                                  " ShardIteratorType."));
-    auto parts = ParseSequenceNumber(*starting);
-    if (!parts)
-      return Fail(InvalidArgument("StartingSequenceNumber " + std::string(*starting) +
-                                  " used in GetShardIterator on shard " + shard_id + " in stream " + st.name +
-                                  " under account " + c.account + " is invalid."));
-    if (parts->shard_index != sh->index)
-      return Fail(InvalidArgument("Invalid StartingSequenceNumber. It encodes " + ShardIdOf(parts->shard_index) +
-                                  ", while it was used in a call to a shard with " + shard_id));
-    uint64_t ord = parts->ordinal;
-    if (type == "AT_SEQUENCE_NUMBER") it.position = ord == 0 ? 0 : ord - 1;
-    else it.position = ord;
-    it.position = std::max(it.position, sh->start_ordinal);
-  } else if (type == "AT_TIMESTAMP") {
-    const json::value* ts = Find(in, "Timestamp");
-    if (!ts)
-      return Fail(InvalidArgument(
-          "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no "
-          "timestamp parameter."));
-    int64_t at = aws::TimestampMillis(*ts);
-    if (at > now)
-      return Fail(InvalidArgument("The timestampInMillis parameter cannot be greater than the "
-                                  "currentTimestampInMillis. timestampInMillis: " +
-                                  std::to_string(at) + ", currentTimestampInMillis: " + std::to_string(now)));
-    auto first = std::find_if(sh->records.begin(), sh->records.end(),
-                              [&](const Record& r) { return r.arrival_ms >= at; });
-    if (first != sh->records.end()) it.position = first->ordinal - 1;
-    else it.position = sh->end_ordinal ? *sh->end_ordinal : st.counter;
-    it.position = std::max(it.position, sh->start_ordinal);
-  }
+  auto position = StartPosition(st, *sh, type, starting, Find(in, "Timestamp"), now, "GetShardIterator");
+  if (!position) return Fail(position.error());
+  Iterator it{st.account, st.region, st.name, st.created_ms, sh->index, *position, now};
   return json::value(json::object{{"ShardIterator", EncodeIterator(it)}});
 }
 

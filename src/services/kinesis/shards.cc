@@ -153,6 +153,7 @@ KinesisService::Out KinesisService::SplitShard(Ctx& c, const In& in) {
   int parent = sh->index;
   AddShards(st, {{start, *key - 1}, {*key, end}}, now, {{parent, -1}, {parent, -1}});
   Transition(st, "UPDATING");
+  if (!subscriptions_.empty()) NotifySubscribers(st);
   PersistStream(&c, st);
   return json::value(json::object());
 }
@@ -182,6 +183,7 @@ KinesisService::Out KinesisService::MergeShards(Ctx& c, const In& in) {
   int pa = a->index, pb = b->index;
   AddShards(st, {{start, end}}, now, {{pa, pb}});
   Transition(st, "UPDATING");
+  if (!subscriptions_.empty()) NotifySubscribers(st);
   PersistStream(&c, st);
   return json::value(json::object());
 }
@@ -228,6 +230,7 @@ KinesisService::Out KinesisService::UpdateShardCount(Ctx& c, const In& in) {
     AddShards(st, ranges, now, parents);
   }
   Transition(st, "UPDATING");
+  if (!subscriptions_.empty()) NotifySubscribers(st);
   PersistStream(&c, st);
   json::object out;
   out["StreamName"] = st.name;

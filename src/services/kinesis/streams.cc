@@ -140,6 +140,7 @@ KinesisService::Out KinesisService::DeleteStream(Ctx& c, const In& in) {
                       " has registered consumers. Use the EnforceConsumerDeletion parameter to delete it "
                       "along with its consumers."));
   Transition(st, "DELETING");
+  EndSubscriptions(st);
   PersistStream(&c, st);
   return json::value(json::object());
 }

@@ -2,7 +2,8 @@
 // waiter, writes routed by partition key and ExplicitHashKey, reads with binary data and
 // arrival timestamps, resharding lineage, consumers, and errors as the SDK's typed exceptions.
 // The server runs with --verify-signatures, so every request also proves the SDK's signature.
-// SubscribeToShard (HTTP/2 event stream) is not served yet.
+// The client's default handler speaks HTTP/2 (h2c) for every operation, SubscribeToShard's
+// event stream included; one test also uses the HTTP/1.1 handler.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
@@ -19,6 +20,7 @@ import {
   PutRecordCommand,
   PutRecordsCommand,
   RegisterStreamConsumerCommand,
+  SubscribeToShardCommand,
   ResourceNotFoundException,
   SplitShardCommand,
   waitUntilStreamExists,
@@ -29,17 +31,18 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { clientConfig, startStratus } from "./stratus.mjs";
 
 let server;
-let kinesis;
+let kinesis; // HTTP/2, the client's default
+let kinesis1; // HTTP/1.1
 
 before(async () => {
   server = await startStratus(["--verify-signatures"]);
-  // The Kinesis client defaults to HTTP/2 for every call (h2c over http://), which Stratus
-  // does not speak yet: the HTTP/1.1 handler, as for every other service.
-  kinesis = new KinesisClient({ ...clientConfig(server.url), requestHandler: new NodeHttpHandler() });
+  kinesis = new KinesisClient(clientConfig(server.url));
+  kinesis1 = new KinesisClient({ ...clientConfig(server.url), requestHandler: new NodeHttpHandler() });
 });
 
 after(async () => {
   kinesis?.destroy();
+  kinesis1?.destroy();
   if (server) assert.equal(await server.stop(), 0, "stratus exit code after SIGTERM");
 });
 
@@ -76,7 +79,7 @@ test("the stream_exists waiter, then writes and reads with binary data", async (
   assert.equal(waited.state, "SUCCESS");
 
   const data = new Uint8Array([0, 1, 2, 250, 255]);
-  const put = await kinesis.send(new PutRecordCommand({ StreamName, Data: data, PartitionKey: "k" }));
+  const put = await kinesis1.send(new PutRecordCommand({ StreamName, Data: data, PartitionKey: "k" }));
   assert.match(put.SequenceNumber, /^\d{56}$/);
   const batch = await kinesis.send(
     new PutRecordsCommand({
@@ -158,4 +161,54 @@ test("consumers and typed errors", async () => {
       return true;
     },
   );
+});
+
+test("SubscribeToShard pushes records over an HTTP/2 event stream", async () => {
+  const StreamName = unique();
+  await kinesis.send(new CreateStreamCommand({ StreamName, ShardCount: 1 }));
+  const { StreamARN } = await waitActive(StreamName);
+  const { Consumer } = await kinesis.send(new RegisterStreamConsumerCommand({ StreamARN, ConsumerName: "efo" }));
+  for (let i = 0; i < 500; i++) {
+    const d = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: Consumer.ConsumerARN }));
+    if (d.ConsumerDescription.ConsumerStatus === "ACTIVE") break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const enc = new TextEncoder();
+  const first = await kinesis.send(
+    new PutRecordsCommand({
+      StreamName,
+      Records: [0, 1, 2].map((i) => ({ Data: enc.encode(`r${i}`), PartitionKey: `k${i}` })),
+    }),
+  );
+  const abort = new AbortController();
+  const out = await kinesis.send(
+    new SubscribeToShardCommand({
+      ConsumerARN: Consumer.ConsumerARN,
+      ShardId: "shardId-000000000000",
+      StartingPosition: { Type: "TRIM_HORIZON" },
+    }),
+    { abortSignal: abort.signal },
+  );
+  const got = [];
+  let continuation;
+  let putLater = false;
+  for await (const event of out.EventStream) {
+    const e = event.SubscribeToShardEvent;
+    assert.ok(e, `unexpected event ${JSON.stringify(Object.keys(event))}`);
+    for (const r of e.Records) {
+      assert.ok(r.ApproximateArrivalTimestamp instanceof Date);
+      got.push(new TextDecoder().decode(r.Data));
+    }
+    continuation = e.ContinuationSequenceNumber;
+    assert.equal(typeof e.MillisBehindLatest, "number");
+    if (got.length === 3 && !putLater) {
+      putLater = true;
+      // Written while subscribed: pushed without another call.
+      await kinesis.send(new PutRecordCommand({ StreamName, Data: enc.encode("live"), PartitionKey: "k" }));
+    }
+    if (got.length === 4) break;
+  }
+  abort.abort();
+  assert.deepEqual(got, ["r0", "r1", "r2", "live"]);
+  assert.ok(BigInt(continuation) > BigInt(first.Records[2].SequenceNumber));
 });
