@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <deque>
 #include <mutex>
 #include <ranges>
 #include <thread>
@@ -256,14 +258,14 @@ struct HttpServer::Impl {
           response = co_await Dispatch(std::move(req), ex);
         }
       }
-      // Streaming bodies need HTTP/2; over HTTP/1.1 the first bytes are the whole answer.
-      if (response.stream) {
-        response.stream->Cancel();
-        response.stream.reset();
-      }
       // Responses the HTTP layer wrote itself carry the headers every response has.
       if (!response.headers.Has("x-amzn-RequestId")) response.headers.Set("x-amzn-RequestId", NewRequestId());
       if (!response.headers.Has("Date")) response.headers.Set("Date", HttpDateNow(clock.NowMillis()));
+      if (response.stream) {
+        // A body that goes on (event streams): chunked, then the connection closes.
+        co_await StreamChunked(stream, std::move(response));
+        co_return;
+      }
       bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
       for (const auto& [k, v] : response.headers.all()) out.insert(k, v);
       out.keep_alive(keep_alive);
@@ -295,6 +297,67 @@ struct HttpServer::Impl {
         co_return;
       }
       if (!keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  static std::string Chunk(std::string_view bytes) {
+    char size[20];
+    std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+    return size + std::string(bytes) + "\r\n";
+  }
+
+  // Sends a BodyStream response with chunked transfer encoding until the producer ends it or
+  // the client goes away.
+  asio::awaitable<void> StreamChunked(beast::tcp_stream& stream, HttpResponse response) {
+    struct Feed {
+      std::deque<std::string> chunks;
+      bool end = false;
+      std::optional<asio::steady_timer> wake;
+    };
+    auto ex = co_await asio::this_coro::executor;
+    auto feed = std::make_shared<Feed>();
+    feed->wake.emplace(ex);
+    feed->wake->expires_at(asio::steady_timer::time_point::max());
+    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                       std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))) + "\r\n";
+    for (const auto& [k, v] : response.headers.all())
+      if (!beast::iequals(k, "Content-Length") && !beast::iequals(k, "Connection")) head += k + ": " + v + "\r\n";
+    head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    if (!response.body.empty()) head += Chunk(response.body);
+    std::shared_ptr<BodyStream> producer = std::move(response.stream);
+    stream.expires_never();
+    auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), kNoThrow);
+    if (hec) {
+      producer->Cancel();
+      co_return;
+    }
+    std::weak_ptr<Feed> weak = feed;
+    producer->Start([weak, ex](std::string bytes, bool end) {
+      asio::post(ex, [weak, end, bytes = std::move(bytes)]() mutable {
+        auto f = weak.lock();
+        if (!f) return;
+        if (!bytes.empty()) f->chunks.push_back(std::move(bytes));
+        if (end) f->end = true;
+        f->wake->cancel();
+      });
+    });
+    for (;;) {
+      while (feed->chunks.empty() && !feed->end) {
+        co_await feed->wake->async_wait(kNoThrow);
+        feed->wake->expires_at(asio::steady_timer::time_point::max());
+      }
+      std::string out;
+      for (const auto& c : feed->chunks) out += Chunk(c);
+      feed->chunks.clear();
+      if (feed->end) out += "0\r\n\r\n";
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), kNoThrow);
+      if (ec) {
+        producer->Cancel();
+        break;
+      }
+      if (feed->end) break;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -799,3 +799,82 @@ def test_max_record_size_and_account_settings(k):
     assert "EarliestAllowedEndAt" in out["MinimumThroughputBillingCommitment"]
     out = other.update_account_settings(MinimumThroughputBillingCommitment={"Status": "DISABLED"})
     assert out["MinimumThroughputBillingCommitment"]["Status"] == "ENABLED_UNTIL_EARLIEST_ALLOWED_END"
+
+
+# ---- SubscribeToShard (over HTTP/1.1 chunked here; the JS tests use HTTP/2) ---------------
+
+def active_consumer(k, stream, name="efo"):
+    arn = k.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    consumer = k.register_stream_consumer(StreamARN=arn, ConsumerName=name)["Consumer"]["ConsumerARN"]
+    with pytest.raises(ClientError) as e:
+        k.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000000",
+                             StartingPosition={"Type": "LATEST"})
+    assert error(e) == ("ResourceInUseException",
+                        f"Consumer {consumer} is not in ACTIVE state, instead in state CREATING.")
+    for _ in range(500):
+        if k.describe_stream_consumer(ConsumerARN=consumer)["ConsumerDescription"]["ConsumerStatus"] == "ACTIVE":
+            return consumer
+        time.sleep(0.01)
+    raise AssertionError("consumer never became ACTIVE")
+
+
+def test_subscribe_to_shard_pushes_records_and_ends_at_a_split(k):
+    stream = create(k)
+    consumer = active_consumer(k, stream)
+    seqs = [k.put_record(StreamName=stream, Data=f"r{i}".encode(), PartitionKey="p")["SequenceNumber"]
+            for i in range(3)]
+    out = k.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000000",
+                               StartingPosition={"Type": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": seqs[0]})
+    assert out["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/vnd.amazon.eventstream"
+    got, events = [], []
+    for event in out["EventStream"]:
+        e = event["SubscribeToShardEvent"]
+        events.append(e)
+        got += [r["Data"] for r in e["Records"]]
+        if len(events) == 1:
+            assert got == [b"r1", b"r2"]
+            assert e["ContinuationSequenceNumber"] == seqs[2] or int(e["ContinuationSequenceNumber"]) >= int(seqs[2])
+            assert e["MillisBehindLatest"] == 0
+            k.put_record(StreamName=stream, Data=b"live", PartitionKey="p")
+        elif len(events) == 2:
+            assert got[-1] == b"live"
+            k.split_shard(StreamName=stream, ShardToSplit="shardId-000000000000", NewStartingHashKey=str(2**127))
+    # The split closed the shard: the last event names its children, then the stream ends.
+    assert events[-1]["ChildShards"] == [
+        {"ShardId": "shardId-000000000001", "ParentShards": ["shardId-000000000000"],
+         "HashKeyRange": {"StartingHashKey": "0", "EndingHashKey": str(2**127 - 1)}},
+        {"ShardId": "shardId-000000000002", "ParentShards": ["shardId-000000000000"],
+         "HashKeyRange": {"StartingHashKey": str(2**127), "EndingHashKey": str(MAX_HASH)}}]
+    assert "ContinuationSequenceNumber" not in events[-1]
+    assert got == [b"r1", b"r2", b"live"]
+
+
+def test_subscribe_to_shard_errors_and_end(start_stratus):
+    s = start_stratus("--log-level", "warn", env={**FAST, "STRATUS_KINESIS_SUBSCRIPTION_MS": "300"})
+    k = make_client("kinesis", s.url)
+    stream = create(k)
+    consumer = active_consumer(k, stream)
+    missing = consumer.replace("/consumer/efo:", "/consumer/nope:")
+    with pytest.raises(ClientError) as e:
+        k.subscribe_to_shard(ConsumerARN=missing, ShardId="shardId-000000000000",
+                             StartingPosition={"Type": "LATEST"})
+    assert error(e) == ("ResourceNotFoundException", f"Consumer {missing} not found.")
+    with pytest.raises(ClientError) as e:
+        k.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000007",
+                             StartingPosition={"Type": "LATEST"})
+    assert error(e) == ("ResourceNotFoundException",
+                        f"Shard shardId-000000000007 in stream {stream} under account 000000000000 does not exist")
+    # The subscription ends by itself after its lifetime (300 ms here, 5 minutes by default).
+    started = time.monotonic()
+    out = k.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000000",
+                               StartingPosition={"Type": "LATEST"})
+    events = list(out["EventStream"])
+    assert [e["SubscribeToShardEvent"]["Records"] for e in events] == [[]]
+    assert time.monotonic() - started < 10
+    # Deregistering the consumer ends its subscriptions.
+    out = k.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000000",
+                               StartingPosition={"Type": "TRIM_HORIZON"})
+    stream_iter = iter(out["EventStream"])
+    next(stream_iter)
+    k.deregister_stream_consumer(ConsumerARN=consumer)
+    assert list(stream_iter) == []

@@ -204,8 +204,6 @@ KinesisService::Out KinesisService::SubscribeToShard(Ctx& c, const In& in) {
   if (consumer->status != "ACTIVE")
     return Fail(InUse("Consumer " + consumer_arn + " is not in ACTIVE state, instead in state " + consumer->status +
                       "."));
-  if (!c.http.http2)
-    return Fail(InvalidArgument("SubscribeToShard is served over HTTP/2 only."));
   int64_t now = c.clock.NowMillis();
   Trim(*s, now);
   Shard* sh = ShardById(*s, shard_id);
