@@ -287,7 +287,8 @@ def test_hot_partition_key_keeps_order_in_one_shard(k):
     assert [r["Data"] for r in got] == [f"m{i}".encode() for i in range(300)]
     assert [r["SequenceNumber"] for r in got] == seqs
     assert all(r["PartitionKey"] == key and isinstance(r["ApproximateArrivalTimestamp"], dt.datetime) for r in got)
-    assert "EncryptionType" not in got[0]
+    assert "EncryptionType" not in got[0]  # records name it only when encrypted
+    assert batch["EncryptionType"] == "NONE"
     for other in k.list_shards(StreamName=stream)["Shards"]:
         if other["ShardId"] != expected_shard:
             assert read_shard(k, stream, other["ShardId"])[0] == []

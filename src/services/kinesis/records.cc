@@ -151,7 +151,7 @@ KinesisService::Out KinesisService::PutRecord(Ctx& c, const In& in) {
   json::object out;
   out["ShardId"] = (*sh)->Id();
   out["SequenceNumber"] = MakeSequenceNumber(r.ordinal, (*sh)->index, r.arrival_ms);
-  if (r.encrypted) out["EncryptionType"] = "KMS";
+  out["EncryptionType"] = r.encrypted ? "KMS" : "NONE";
   return json::value(std::move(out));
 }
 
@@ -199,7 +199,7 @@ KinesisService::Out KinesisService::PutRecords(Ctx& c, const In& in) {
   json::object out;
   out["FailedRecordCount"] = failed;
   out["Records"] = std::move(results);
-  if (encrypted) out["EncryptionType"] = "KMS";
+  out["EncryptionType"] = encrypted ? "KMS" : "NONE";
   return json::value(std::move(out));
 }
 
