@@ -407,13 +407,31 @@ def test_throughput_enforced_per_shard_when_enabled(start_stratus):
     s = start_stratus("--log-level", "warn", env={**FAST, "STRATUS_KINESIS_ENFORCE_THROUGHPUT": "true"})
     k = make_client("kinesis", s.url)
     stream = create(k)
-    out = k.put_records(StreamName=stream, Records=[{"Data": b"x" * 2500, "PartitionKey": "p"}] * 500)
+    records = [{"Data": b"x" * 2500, "PartitionKey": "p"}] * 500
+    time.sleep(1.01 - time.time() % 1)  # the next calls within one second
+    out = k.put_records(StreamName=stream, Records=records)
     assert 0 < out["FailedRecordCount"] < 500
     failed = [r for r in out["Records"] if "ErrorCode" in r]
     assert failed[0] == {"ErrorCode": "ProvisionedThroughputExceededException",
                          "ErrorMessage": f"Rate exceeded for shard shardId-000000000000 in stream {stream} under "
                                          "account 000000000000."}
     assert "ErrorCode" not in out["Records"][0] and out["Records"][0]["ShardId"] == "shardId-000000000000"
+    with pytest.raises(ClientError) as e:
+        k.put_record(StreamName=stream, Data=b"x" * 1000, PartitionKey="p")
+    assert error(e) == ("ProvisionedThroughputExceededException",
+                        f"Rate exceeded for shard shardId-000000000000 in stream {stream} under account "
+                        "000000000000.")
+    # Reads: 5 GetRecords calls per shard and second (six calls well within one second).
+    it = k.get_shard_iterator(StreamName=stream, ShardId="shardId-000000000000",
+                              ShardIteratorType="LATEST")["ShardIterator"]
+    time.sleep(1.01 - time.time() % 1)
+    for _ in range(5):
+        k.get_records(ShardIterator=it)
+    with pytest.raises(ClientError) as e:
+        k.get_records(ShardIterator=it)
+    assert error(e) == ("ProvisionedThroughputExceededException",
+                        f"Rate exceeded for Shard - shardId-000000000000 in stream {stream} under account "
+                        "000000000000.")
 
 
 # ---- resharding ---------------------------------------------------------------------------
