@@ -17,14 +17,17 @@ from botocore.exceptions import ClientError
 from stratus_helpers import StratusServer, make_client
 
 MAX_HASH = 2**128 - 1
-FAST = {"STRATUS_KINESIS_TRANSITION_MS": "20"}
+# Status transitions take 150 ms here (100 ms by default): long enough to see CREATING or
+# UPDATING right after a call even on a slow (sanitizer) build, short enough for a fast suite.
+FAST = {"STRATUS_KINESIS_TRANSITION_MS": "150"}
 
 
 @pytest.fixture(scope="module")
 def server():
     s = StratusServer(["--log-level", "warn"], env=FAST)
     yield s
-    s.stop()
+    rc = s.stop()
+    assert rc == 0, f"stratus exited with {rc} after SIGTERM\n{s.log_text()}"
 
 
 @pytest.fixture
@@ -50,6 +53,16 @@ def create(k, shards=1, **kw):
     k.create_stream(StreamName=stream, ShardCount=shards, **kw)
     wait_status(k, stream)
     return stream
+
+
+def eventually(fn, tries=1000):
+    """Polls fn (every 10 ms) until it returns a true value; returns it."""
+    for _ in range(tries):
+        got = fn()
+        if got:
+            return got
+        time.sleep(0.01)
+    raise AssertionError("condition never held")
 
 
 def error(excinfo):
@@ -594,9 +607,9 @@ def test_stream_consumers(k):
         k.register_stream_consumer(StreamARN=arn, ConsumerName="app1")
     assert error(e) == ("ResourceInUseException",
                         f"Consumer app1 under stream {stream} already exists for account 000000000000.")
-    time.sleep(0.1)
-    d = k.describe_stream_consumer(ConsumerARN=c["ConsumerARN"])["ConsumerDescription"]
-    assert d["ConsumerStatus"] == "ACTIVE" and d["StreamARN"] == arn
+    d = eventually(lambda: (x := k.describe_stream_consumer(ConsumerARN=c["ConsumerARN"])["ConsumerDescription"])
+                   ["ConsumerStatus"] == "ACTIVE" and x)
+    assert d["StreamARN"] == arn
     assert k.describe_stream_consumer(StreamARN=arn, ConsumerName="app1")["ConsumerDescription"]["ConsumerARN"] == \
         c["ConsumerARN"]
     k.register_stream_consumer(StreamARN=arn, ConsumerName="app2")
@@ -611,7 +624,8 @@ def test_stream_consumers(k):
     k.deregister_stream_consumer(ConsumerARN=c["ConsumerARN"])
     assert k.describe_stream_consumer(ConsumerARN=c["ConsumerARN"])["ConsumerDescription"]["ConsumerStatus"] == \
         "DELETING"
-    time.sleep(0.1)
+    eventually(lambda: c["ConsumerName"] not in
+               [x["ConsumerName"] for x in k.list_stream_consumers(StreamARN=arn)["Consumers"]])
     with pytest.raises(ClientError) as e:
         k.describe_stream_consumer(ConsumerARN=c["ConsumerARN"])
     assert error(e) == ("ResourceNotFoundException", f"Consumer {c['ConsumerARN']} not found.")
