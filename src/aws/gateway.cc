@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "aws/protocol/codec.h"
+#include "aws/protocol/eventstream.h"
 #include "aws/route.h"
 #include "aws/sigv4.h"
 #include "aws/validate.h"
@@ -55,6 +56,7 @@ Protocol GuessProtocol(const HttpRequest& req) {
   if (ct.find("x-www-form-urlencoded") != std::string_view::npos ||
       req.Query().find("Action=") != std::string_view::npos)
     return Protocol::Query;
+  if (ct.starts_with("application/x-amz-cbor-1.1")) return Protocol::JsonCbor;
   if (ct.find("cbor") != std::string_view::npos) return Protocol::RpcV2Cbor;
   if (ct.find("xml") != std::string_view::npos) return Protocol::RestXml;
   return Protocol::Json;
@@ -62,7 +64,7 @@ Protocol GuessProtocol(const HttpRequest& req) {
 
 const Service& FallbackService(Protocol p) {
   // Errors before routing are rendered with a neutral service of the same protocol.
-  static const char* ids[] = {"sts", "sts", "kms", "lambda", "cloudfront", "cloudwatch"};
+  static const char* ids[] = {"sts", "sts", "kms", "lambda", "cloudfront", "cloudwatch", "kinesis"};
   const Service* s = CompiledService(ids[static_cast<int>(p)]);
   return *s;
 }
@@ -157,7 +159,8 @@ void Gateway::Handle(HttpRequest&& req, Responder respond) {
   ex->route = std::move(*routed);
   Route& route = ex->route;
   const Service& svc = *route.service;
-  bool json_family = Uses(route.protocol, {Protocol::Json, Protocol::RestJson, Protocol::RpcV2Cbor});
+  bool json_family =
+      Uses(route.protocol, {Protocol::Json, Protocol::RestJson, Protocol::RpcV2Cbor, Protocol::JsonCbor});
 
   auto fail = [&](const AwsError& e) { Finish(ex, Fail(e)); };
 
@@ -281,7 +284,20 @@ void Gateway::Finish(const std::shared_ptr<Exchange>& ex, Result<json::value> re
   HttpResponse resp;
   EncodeOptions opts{ex->request_id};
   const Route& route = ex->route;
-  if (result) {
+  if (result && ex->ctx && ex->ctx->event_stream) {
+    // An event-stream output: the other members as the initial-response event, then the events.
+    resp.status = 200;
+    resp.headers.Set("Content-Type", "application/vnd.amazon.eventstream");
+    json::value rest = json::object();
+    if (route.op->output && result->is_object()) {
+      for (const auto& m : route.op->output->members)
+        if (!m.shape->event_stream)
+          if (auto* v = Find(result->get_object(), m.name)) rest.get_object()[m.name] = *v;
+    }
+    if (route.op->output)
+      resp.body = EncodeEvent(route.protocol, *route.service, *route.op->output, "initial-response", rest);
+    resp.stream = std::move(ex->ctx->event_stream);
+  } else if (result) {
     EncodeResponse(route.protocol, *route.service, *route.op, *result, opts, resp);
   } else {
     EncodeError(route.protocol, *route.service, route.op, result.error(), opts, resp);

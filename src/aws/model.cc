@@ -128,6 +128,7 @@ std::string_view ProtocolName(Protocol p) {
     case Protocol::RestJson: return "rest-json";
     case Protocol::RestXml: return "rest-xml";
     case Protocol::RpcV2Cbor: return "smithy-rpc-v2-cbor";
+    case Protocol::JsonCbor: return "json-cbor";
   }
   return "?";
 }

@@ -18,7 +18,10 @@
 
 namespace stratus::aws {
 
-enum class Protocol : uint8_t { Query, Ec2, Json, RestJson, RestXml, RpcV2Cbor };
+// JsonCbor: a JSON-protocol service (X-Amz-Target) whose request came with CBOR bodies,
+// Content-Type application/x-amz-cbor-1.1 (the Java SDK's default for Kinesis); answered in
+// kind. Not a protocol of any model: a body encoding the JSON protocol may use.
+enum class Protocol : uint8_t { Query, Ec2, Json, RestJson, RestXml, RpcV2Cbor, JsonCbor };
 std::string_view ProtocolName(Protocol p);
 
 enum class ShapeType : uint8_t {

@@ -156,7 +156,7 @@ Result<Route> RouteRequest(const HttpRequest& req, const SigV4* sig) {
     if (!m) return Fail(AwsError::Make("UnknownOperationException", "", 400));
     r.service_id = m->id;
     r.service = CompiledService(m->id);
-    r.protocol = Protocol::Json;
+    r.protocol = content_type.starts_with("application/x-amz-cbor-1.1") ? Protocol::JsonCbor : Protocol::Json;
     r.op = r.service->FindOperation(op);
     if (!r.op) r.error = AwsError::Make("UnknownOperationException", "", 400);
     return r;

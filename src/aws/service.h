@@ -73,6 +73,9 @@ struct Context {
   Protocol protocol;
   // The response waits until every store write up to this sequence is durable.
   uint64_t durable_seq = 0;
+  // Set by a handler whose output is an event stream: the events that follow the initial
+  // response (the gateway encodes the output itself as the initial-response event).
+  std::shared_ptr<BodyStream> event_stream = nullptr;
 
   void Persisted(uint64_t seq) {
     if (seq > durable_seq) durable_seq = seq;

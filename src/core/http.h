@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,6 +43,7 @@ struct HttpRequest {
   std::string raw_body_sha256;
   // The Content-Encoding header as sent, when the server removed encodings it undid.
   std::string original_content_encoding;
+  bool http2 = false;  // came over HTTP/2 (where a response may stream: BodyStream)
 
   std::string_view Path() const;   // raw path, before '?'
   std::string_view Query() const;  // raw query, after '?', without it
@@ -49,10 +51,23 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> QueryParams() const;
 };
 
+// A response body that goes on after `body` (event streams: SubscribeToShard). The server
+// sends the headers and `body`, then calls Start once; the producer calls `write` (from any
+// thread) with more bytes, and once with end = true. Cancel: the client went away or the
+// server stops; after it, writes are ignored. Served over HTTP/2 only.
+class BodyStream {
+ public:
+  using Writer = std::function<void(std::string bytes, bool end)>;
+  virtual ~BodyStream() = default;
+  virtual void Start(Writer write) = 0;
+  virtual void Cancel() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   Headers headers;
   std::string body;
+  std::shared_ptr<BodyStream> stream;  // null for a complete body
 };
 
 using Responder = std::function<void(HttpResponse)>;

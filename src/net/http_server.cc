@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <deque>
 #include <mutex>
 #include <ranges>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "core/log.h"
 #include "core/timefmt.h"
 #include "net/body.h"
+#include "net/http2.h"
 #include "net/http_client.h"
 
 namespace stratus::net {
@@ -191,6 +194,23 @@ struct HttpServer::Impl {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     auto ex = co_await asio::this_coro::executor;
+    // HTTP/2 with prior knowledge opens with the client preface; anything else is HTTP/1.x.
+    for (;;) {
+      auto data = buffer.data();
+      std::string_view have(static_cast<const char*>(data.data()), data.size());
+      size_t n = std::min(have.size(), kHttp2Preface.size());
+      if (have.substr(0, n) != kHttp2Preface.substr(0, n)) break;
+      if (n == kHttp2Preface.size()) {
+        Http2Options h2{&handler, [this](HttpRequest& r) { return DecodeBody(r); }, &in_flight, &clock,
+                        options.max_request_bytes};
+        co_await ServeHttp2(stream.release_socket(), std::string(have), remote, std::move(h2));
+        co_return;
+      }
+      stream.expires_after(std::chrono::seconds(300));
+      auto [ec, got] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
+      if (ec) co_return;
+      buffer.commit(got);
+    }
     for (;;) {
       // Beast reads at most max(512, free capacity) bytes at a time: with room for a typical
       // SDK request (headers, SigV4 and a small body) it arrives in one recv, not two.
@@ -259,6 +279,11 @@ struct HttpServer::Impl {
       // Responses the HTTP layer wrote itself carry the headers every response has.
       if (!response.headers.Has("x-amzn-RequestId")) response.headers.Set("x-amzn-RequestId", NewRequestId());
       if (!response.headers.Has("Date")) response.headers.Set("Date", HttpDateNow(clock.NowMillis()));
+      if (response.stream) {
+        // A body that goes on (event streams): chunked, then the connection closes.
+        co_await StreamChunked(stream, std::move(response));
+        co_return;
+      }
       bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
       for (const auto& [k, v] : response.headers.all()) out.insert(k, v);
       out.keep_alive(keep_alive);
@@ -290,6 +315,67 @@ struct HttpServer::Impl {
         co_return;
       }
       if (!keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  static std::string Chunk(std::string_view bytes) {
+    char size[20];
+    std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+    return size + std::string(bytes) + "\r\n";
+  }
+
+  // Sends a BodyStream response with chunked transfer encoding until the producer ends it or
+  // the client goes away.
+  asio::awaitable<void> StreamChunked(beast::tcp_stream& stream, HttpResponse response) {
+    struct Feed {
+      std::deque<std::string> chunks;
+      bool end = false;
+      std::optional<asio::steady_timer> wake;
+    };
+    auto ex = co_await asio::this_coro::executor;
+    auto feed = std::make_shared<Feed>();
+    feed->wake.emplace(ex);
+    feed->wake->expires_at(asio::steady_timer::time_point::max());
+    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                       std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))) + "\r\n";
+    for (const auto& [k, v] : response.headers.all())
+      if (!beast::iequals(k, "Content-Length") && !beast::iequals(k, "Connection")) head += k + ": " + v + "\r\n";
+    head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    if (!response.body.empty()) head += Chunk(response.body);
+    std::shared_ptr<BodyStream> producer = std::move(response.stream);
+    stream.expires_never();
+    auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), kNoThrow);
+    if (hec) {
+      producer->Cancel();
+      co_return;
+    }
+    std::weak_ptr<Feed> weak = feed;
+    producer->Start([weak, ex](std::string bytes, bool end) {
+      asio::post(ex, [weak, end, bytes = std::move(bytes)]() mutable {
+        auto f = weak.lock();
+        if (!f) return;
+        if (!bytes.empty()) f->chunks.push_back(std::move(bytes));
+        if (end) f->end = true;
+        f->wake->cancel();
+      });
+    });
+    for (;;) {
+      while (feed->chunks.empty() && !feed->end) {
+        co_await feed->wake->async_wait(kNoThrow);
+        feed->wake->expires_at(asio::steady_timer::time_point::max());
+      }
+      std::string out;
+      for (const auto& c : feed->chunks) out += Chunk(c);
+      feed->chunks.clear();
+      if (feed->end) out += "0\r\n\r\n";
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), kNoThrow);
+      if (ec) {
+        producer->Cancel();
+        break;
+      }
+      if (feed->end) break;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

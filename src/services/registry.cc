@@ -1,5 +1,6 @@
 #include "services/registry.h"
 
+#include "services/kinesis/kinesis.h"
 #include "services/kms/kms.h"
 #include "services/secretsmanager/secretsmanager.h"
 #include "services/sns/sns.h"
@@ -16,6 +17,7 @@ void RegisterAll(aws::ServiceRegistry& registry, const aws::CredentialResolver**
   registry.Add(kms::MakeKmsService());
   registry.Add(ssm::MakeSsmService());
   registry.Add(secretsmanager::MakeSecretsManagerService());
+  registry.Add(kinesis::MakeKinesisService());
 }
 
 }  // namespace stratus::services

@@ -211,11 +211,13 @@ void Int(std::string& out, int64_t v) {
   else Head(out, 1, static_cast<uint64_t>(-1 - v));
 }
 
-void Write(std::string& out, const Shape* shape, const json::value& v);
+// `millis`: timestamps as tag 1 with integer epoch milliseconds (application/x-amz-cbor-1.1)
+// rather than floating-point seconds (rpc-v2-cbor).
+void Write(std::string& out, const Shape* shape, const json::value& v, bool millis = false);
 
 void WriteUntyped(std::string& out, const json::value& v) { Write(out, nullptr, v); }
 
-void Write(std::string& out, const Shape* shape, const json::value& v) {
+void Write(std::string& out, const Shape* shape, const json::value& v, bool millis) {
   ShapeType t = shape ? shape->type : ShapeType::Document;
   if (v.is_null()) {
     out += static_cast<char>(0xf6);
@@ -232,21 +234,21 @@ void Write(std::string& out, const Shape* shape, const json::value& v) {
         auto* mv = Find(v.get_object(), m.name);
         if (!mv || mv->is_null()) continue;
         Text(out, m.name);
-        Write(out, m.shape, *mv);
+        Write(out, m.shape, *mv, millis);
       }
       return;
     }
     case ShapeType::List:
       if (!v.is_array()) break;
       Head(out, 4, v.get_array().size());
-      for (const auto& e : v.get_array()) Write(out, shape->member.shape, e);
+      for (const auto& e : v.get_array()) Write(out, shape->member.shape, e, millis);
       return;
     case ShapeType::Map:
       if (!v.is_object()) break;
       Head(out, 5, v.get_object().size());
       for (const auto& [k, e] : v.get_object()) {
         Text(out, k);
-        Write(out, shape->value.shape, e);
+        Write(out, shape->value.shape, e, millis);
       }
       return;
     case ShapeType::Blob:
@@ -259,7 +261,8 @@ void Write(std::string& out, const Shape* shape, const json::value& v) {
       break;
     case ShapeType::Timestamp:
       out += static_cast<char>(0xc1);  // tag 1
-      Double(out, static_cast<double>(TimestampMillis(v)) / 1000.0);
+      if (millis) Int(out, TimestampMillis(v));
+      else Double(out, static_cast<double>(TimestampMillis(v)) / 1000.0);
       return;
     case ShapeType::Float: case ShapeType::Double: case ShapeType::BigDecimal:
       if (v.is_string()) {
@@ -294,6 +297,32 @@ void Write(std::string& out, const Shape* shape, const json::value& v) {
       }
       return;
     case json::kind::null: out += static_cast<char>(0xf6); return;
+  }
+}
+
+// Canonical timestamps are seconds; x-amz-cbor-1.1 requests carry milliseconds.
+void MillisToSeconds(const Shape& shape, json::value& v, int depth = 0) {
+  if (depth > 64) return;
+  switch (shape.type) {
+    case ShapeType::Structure:
+      if (!v.is_object()) return;
+      for (const auto& m : shape.members)
+        if (auto it = v.get_object().find(m.name); it != v.get_object().end())
+          MillisToSeconds(*m.shape, it->value(), depth + 1);
+      return;
+    case ShapeType::List:
+      if (!v.is_array()) return;
+      for (auto& e : v.get_array()) MillisToSeconds(*shape.member.shape, e, depth + 1);
+      return;
+    case ShapeType::Map:
+      if (!v.is_object()) return;
+      for (auto& [k, e] : v.get_object()) MillisToSeconds(*shape.value.shape, e, depth + 1);
+      return;
+    case ShapeType::Timestamp:
+      if (v.is_number()) v = TimestampValue(std::llround(v.to_number<double>()));
+      return;
+    default:
+      return;
   }
 }
 
@@ -339,6 +368,45 @@ void EncodeCborError(const Service& svc, const AwsError& err, const EncodeOption
   if (svc.query_compatible)
     out.headers.Set("x-amzn-query-error", (err.query_code.empty() ? err.code : err.query_code) +
                                               ";" + (err.sender_fault ? "Sender" : "Receiver"));
+}
+
+}  // namespace stratus::aws
+
+namespace stratus::aws {
+
+std::string EncodeCborValue(const Shape& shape, const json::value& v, bool millis) {
+  std::string out;
+  Write(out, &shape, v, millis);
+  return out;
+}
+
+Result<json::value> DecodeJsonCbor(const Service& svc, const Operation& op, const WireRequest& req) {
+  auto v = DecodeCbor(svc, op, req);
+  if (v && op.input) MillisToSeconds(*op.input, *v);
+  return v;
+}
+
+void EncodeJsonCbor(const Service& svc, const Operation& op, const json::value& output,
+                    const EncodeOptions& opts, HttpResponse& out) {
+  out.status = 200;
+  out.headers.Set("Content-Type", "application/x-amz-cbor-1.1");
+  if (!op.output) {
+    Head(out.body, 5, 0);
+    return;
+  }
+  Write(out.body, op.output, output, true);
+}
+
+void EncodeJsonCborError(const Service& svc, const AwsError& err, const EncodeOptions& opts,
+                         HttpResponse& out) {
+  out.status = err.http_status;
+  out.headers.Set("Content-Type", "application/x-amz-cbor-1.1");
+  out.headers.Set("x-amzn-ErrorType", err.code);
+  json::object body;
+  body["__type"] = std::string(JsonErrorPrefix(svc)) + err.code;
+  body["message"] = err.message;
+  AddExtraMembers(err, body);
+  WriteUntyped(out.body, json::value(std::move(body)));
 }
 
 }  // namespace stratus::aws

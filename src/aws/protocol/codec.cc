@@ -110,6 +110,7 @@ Result<json::value> DecodeRequest(Protocol p, const Service& svc, const Operatio
     case Protocol::RestJson: return DecodeRest(false, svc, op, req);
     case Protocol::RestXml: return DecodeRest(true, svc, op, req);
     case Protocol::RpcV2Cbor: return DecodeCbor(svc, op, req);
+    case Protocol::JsonCbor: return DecodeJsonCbor(svc, op, req);
   }
   return json::value(json::object());
 }
@@ -123,6 +124,7 @@ void EncodeResponse(Protocol p, const Service& svc, const Operation& op, const j
     case Protocol::RestJson: return EncodeRest(false, svc, op, output, opts, out);
     case Protocol::RestXml: return EncodeRest(true, svc, op, output, opts, out);
     case Protocol::RpcV2Cbor: return EncodeCbor(svc, op, output, opts, out);
+    case Protocol::JsonCbor: return EncodeJsonCbor(svc, op, output, opts, out);
   }
 }
 
@@ -140,6 +142,7 @@ void EncodeError(Protocol p, const Service& svc, const Operation* op, const AwsE
     case Protocol::RestJson: return EncodeRestError(false, svc, e, opts, out);
     case Protocol::RestXml: return EncodeRestError(true, svc, e, opts, out);
     case Protocol::RpcV2Cbor: return EncodeCborError(svc, e, opts, out);
+    case Protocol::JsonCbor: return EncodeJsonCborError(svc, e, opts, out);
   }
 }
 

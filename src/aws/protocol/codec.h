@@ -68,6 +68,17 @@ void EncodeCbor(const Service& svc, const Operation& op, const json::value& outp
 void EncodeCborError(const Service& svc, const AwsError& err, const EncodeOptions& opts,
                      HttpResponse& out);
 
+// The JSON protocol with CBOR bodies (application/x-amz-cbor-1.1): the same CBOR items as
+// above, but timestamps are tag 1 with epoch milliseconds (as the AWS SDK for Java writes and
+// reads them), errors carry x-amzn-ErrorType, and no smithy-protocol header.
+// A canonical value of `shape` as CBOR (timestamps in milliseconds when `millis`).
+std::string EncodeCborValue(const Shape& shape, const json::value& v, bool millis);
+Result<json::value> DecodeJsonCbor(const Service& svc, const Operation& op, const WireRequest& req);
+void EncodeJsonCbor(const Service& svc, const Operation& op, const json::value& output,
+                    const EncodeOptions& opts, HttpResponse& out);
+void EncodeJsonCborError(const Service& svc, const AwsError& err, const EncodeOptions& opts,
+                         HttpResponse& out);
+
 // ---- shared helpers ----
 // JSON-protocol body value <-> canonical value for a shape (renames members with
 // locationName, converts timestamps, checks types). Used by json, rest-json.
