@@ -43,54 +43,81 @@ std::string Digest(const EVP_MD* md, std::string_view data) {
 }  // namespace
 
 std::string Base64Encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
+  std::string out((in.size() + 2) / 3 * 4, '=');
+  char* o = out.data();
+  const auto* b = reinterpret_cast<const unsigned char*>(in.data());
   size_t i = 0;
-  auto b = [&](size_t k) { return static_cast<unsigned char>(in[k]); };
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (b(i) << 16) | (b(i + 1) << 8) | b(i + 2);
-    out += kB64[(n >> 18) & 63];
-    out += kB64[(n >> 12) & 63];
-    out += kB64[(n >> 6) & 63];
-    out += kB64[n & 63];
+  for (; i + 2 < in.size(); i += 3, o += 4) {
+    uint32_t n = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8) | b[i + 2];
+    o[0] = kB64[(n >> 18) & 63];
+    o[1] = kB64[(n >> 12) & 63];
+    o[2] = kB64[(n >> 6) & 63];
+    o[3] = kB64[n & 63];
   }
-  if (i + 1 == in.size()) {
-    uint32_t n = b(i) << 16;
-    out += kB64[(n >> 18) & 63];
-    out += kB64[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (b(i) << 16) | (b(i + 1) << 8);
-    out += kB64[(n >> 18) & 63];
-    out += kB64[(n >> 12) & 63];
-    out += kB64[(n >> 6) & 63];
-    out += '=';
+  if (size_t rest = in.size() - i; rest > 0) {  // the '=' padding is already in place
+    uint32_t n = (uint32_t{b[i]} << 16) | (rest == 2 ? uint32_t{b[i + 1]} << 8 : 0);
+    o[0] = kB64[(n >> 18) & 63];
+    o[1] = kB64[(n >> 12) & 63];
+    if (rest == 2) o[2] = kB64[(n >> 6) & 63];
   }
   return out;
 }
 
-std::optional<std::string> Base64Decode(std::string_view in) {
+namespace {
+const std::array<int8_t, 256>& B64Table() {
   static const std::array<int8_t, 256> table = [] {
     std::array<int8_t, 256> t{};
     t.fill(-1);
     for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kB64[i])] = static_cast<int8_t>(i);
     return t;
   }();
+  return table;
+}
+
+// The text without its '=' padding, or nullopt when it is not base64 (a stray character, or
+// a length no encoding produces).
+std::optional<std::string_view> B64Body(std::string_view in) {
   while (!in.empty() && in.back() == '=') in.remove_suffix(1);
   if (in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = table[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
+  return in;
+}
+}  // namespace
+
+bool IsBase64(std::string_view text) {
+  auto body = B64Body(text);
+  if (!body) return false;
+  const auto& table = B64Table();
+  int8_t all = 0;
+  for (char c : *body) all |= table[static_cast<unsigned char>(c)];
+  return all >= 0;
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  auto body = B64Body(text);
+  if (!body) return std::nullopt;
+  std::string_view in = *body;
+  const auto& table = B64Table();
+  std::string out(in.size() / 4 * 3 + (in.size() % 4 == 0 ? 0 : in.size() % 4 - 1), '\0');
+  char* o = out.data();
+  const auto* c = reinterpret_cast<const unsigned char*>(in.data());
+  size_t i = 0;
+  for (; i + 4 <= in.size(); i += 4, o += 3) {
+    int32_t n = (int32_t{table[c[i]]} << 18) | (int32_t{table[c[i + 1]]} << 12) |
+                (int32_t{table[c[i + 2]]} << 6) | table[c[i + 3]];
+    if ((table[c[i]] | table[c[i + 1]] | table[c[i + 2]] | table[c[i + 3]]) < 0) return std::nullopt;
+    o[0] = static_cast<char>(n >> 16);
+    o[1] = static_cast<char>(n >> 8);
+    o[2] = static_cast<char>(n);
+  }
+  if (size_t rest = in.size() - i; rest > 0) {  // 2 or 3 characters: 1 or 2 bytes
+    uint32_t n = 0;
+    for (size_t k = 0; k < rest; ++k) {
+      int v = table[c[i + k]];
+      if (v < 0) return std::nullopt;
+      n |= static_cast<uint32_t>(v) << (18 - 6 * k);
     }
+    o[0] = static_cast<char>(n >> 16);
+    if (rest == 3) o[1] = static_cast<char>(n >> 8);
   }
   return out;
 }

@@ -12,6 +12,8 @@ namespace stratus {
 std::string Base64Encode(std::string_view bytes);
 // Accepts standard base64 with or without padding; nullopt on any other character.
 std::optional<std::string> Base64Decode(std::string_view text);
+// Whether Base64Decode would accept the text, without decoding it.
+bool IsBase64(std::string_view text);
 std::string HexEncode(std::string_view bytes);
 
 // RFC 3986 unreserved characters stay, everything else becomes %XX (upper case), as SigV4's

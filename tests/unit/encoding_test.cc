@@ -12,6 +12,21 @@ TEST(Encoding, Base64RoundTrip) {
   EXPECT_EQ(Base64Decode("Zm9vYmFy").value(), "foobar");
   EXPECT_EQ(Base64Decode("Zm8").value(), "fo");
   EXPECT_FALSE(Base64Decode("Zm9v!").has_value());
+  EXPECT_FALSE(IsBase64("Zm9v!"));
+  EXPECT_FALSE(IsBase64("Zm9vY"));  // no encoding ends with a lone sextet
+  EXPECT_FALSE(Base64Decode("Zm9vY").has_value());
+  EXPECT_FALSE(Base64Decode("Zm=9v").has_value());
+  EXPECT_TRUE(IsBase64("Zm8="));
+  EXPECT_TRUE(IsBase64(""));
+  // Every length and every byte value survives the round trip.
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) {
+    std::string text = Base64Encode(bytes);
+    ASSERT_EQ(text.size() % 4, 0u);
+    ASSERT_TRUE(IsBase64(text));
+    ASSERT_EQ(Base64Decode(text).value(), bytes) << i;
+    bytes += static_cast<char>((i * 37) & 0xff);
+  }
 }
 
 TEST(Encoding, UriEncodeFollowsSigV4) {

@@ -93,7 +93,7 @@ Result<json::value> JsonToCanonical(const Shape& shape, json::value v, TsFormat 
       }
       return Fail(TypeError(shape, v));
     case ShapeType::Blob:
-      if (!v.is_string() || !Base64Decode(v.get_string()))
+      if (!v.is_string() || !IsBase64(v.get_string()))
         return Fail(TypeError(shape, v));
       return v;
     case ShapeType::Document:
