@@ -36,9 +36,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, std::string remote, Http2Options options)
       : socket_(std::move(socket)), remote_(std::move(remote)), opts_(std::move(options)) {}
 
+  // Producers are cancelled when the connection ends (Close); a session destroyed without
+  // closing is one the server tears down at exit, when the services' scheduler is gone.
   ~Session() {
-    for (auto& [id, st] : streams_)
-      if (st.producer) st.producer->Cancel();
     if (session_) nghttp2_session_del(session_);
   }
 
@@ -80,6 +80,18 @@ class Session : public std::enable_shared_from_this<Session> {
   };
 
   static Session* Self(void* ud) { return static_cast<Session*>(ud); }
+
+  // Runs fn on the session's strand if the session is still there; false if it is gone.
+  // Callbacks handed out (responders, BodyStream writers) hold only a weak pointer: one kept
+  // by a service past the server's teardown must not hold the server's executor.
+  template <typename F>
+  static bool PostTo(const std::weak_ptr<Session>& weak, F fn) {
+    auto self = weak.lock();
+    if (!self) return false;
+    auto ex = self->socket_.get_executor();
+    asio::post(ex, [self = std::move(self), fn = std::move(fn)]() mutable { fn(*self); });
+    return true;
+  }
 
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* ud) {
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
@@ -188,14 +200,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     ++*opts_.in_flight;
     std::weak_ptr<Session> weak = shared_from_this();
-    auto ex = socket_.get_executor();
     std::atomic<int>* in_flight = opts_.in_flight;
-    auto respond = [weak, ex, id, in_flight](HttpResponse r) {
-      asio::post(ex, [weak, id, in_flight, r = std::move(r)]() mutable {
-        --*in_flight;
-        if (auto self = weak.lock()) self->Respond(id, std::move(r));
-        else if (r.stream) r.stream->Cancel();
-      });
+    auto respond = [weak, id, in_flight](HttpResponse r) {
+      --*in_flight;
+      auto stream = r.stream;
+      if (!PostTo(weak, [id, r = std::move(r)](Session& self) mutable { self.Respond(id, std::move(r)); }) && stream)
+        stream->Cancel();
     };
     try {
       (*opts_.handler)(std::move(req), std::move(respond));
@@ -241,10 +251,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (st.producer) {
       std::weak_ptr<Session> weak = shared_from_this();
-      auto ex = socket_.get_executor();
-      st.producer->Start([weak, ex, id](std::string bytes, bool end) {
-        asio::post(ex, [weak, id, end, bytes = std::move(bytes)]() mutable {
-          if (auto self = weak.lock()) self->Append(id, std::move(bytes), end);
+      st.producer->Start([weak, id](std::string bytes, bool end) {
+        PostTo(weak, [id, end, bytes = std::move(bytes)](Session& self) mutable {
+          self.Append(id, std::move(bytes), end);
         });
       });
     }

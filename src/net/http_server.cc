@@ -330,12 +330,14 @@ struct HttpServer::Impl {
   // the client goes away.
   asio::awaitable<void> StreamChunked(beast::tcp_stream& stream, HttpResponse response) {
     struct Feed {
+      asio::any_io_executor ex;
       std::deque<std::string> chunks;
       bool end = false;
       std::optional<asio::steady_timer> wake;
     };
     auto ex = co_await asio::this_coro::executor;
     auto feed = std::make_shared<Feed>();
+    feed->ex = ex;
     feed->wake.emplace(ex);
     feed->wake->expires_at(asio::steady_timer::time_point::max());
     std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
@@ -351,11 +353,14 @@ struct HttpServer::Impl {
       producer->Cancel();
       co_return;
     }
+    // The writer holds only a weak pointer: a producer kept past the server's teardown must
+    // not hold the server's executor.
     std::weak_ptr<Feed> weak = feed;
-    producer->Start([weak, ex](std::string bytes, bool end) {
-      asio::post(ex, [weak, end, bytes = std::move(bytes)]() mutable {
-        auto f = weak.lock();
-        if (!f) return;
+    producer->Start([weak](std::string bytes, bool end) {
+      auto f = weak.lock();
+      if (!f) return;
+      auto fex = f->ex;
+      asio::post(fex, [f = std::move(f), end, bytes = std::move(bytes)]() mutable {
         if (!bytes.empty()) f->chunks.push_back(std::move(bytes));
         if (end) f->end = true;
         f->wake->cancel();
