@@ -1,5 +1,6 @@
 #include "services/registry.h"
 
+#include "services/dynamodb/dynamodb.h"
 #include "services/kms/kms.h"
 #include "services/secretsmanager/secretsmanager.h"
 #include "services/sns/sns.h"
@@ -16,6 +17,9 @@ void RegisterAll(aws::ServiceRegistry& registry, const aws::CredentialResolver**
   registry.Add(kms::MakeKmsService());
   registry.Add(ssm::MakeSsmService());
   registry.Add(secretsmanager::MakeSecretsManagerService());
+  auto [dynamodb, dynamodbstreams] = dynamodb::MakeDynamoDbServices();
+  registry.Add(std::move(dynamodb));
+  registry.Add(std::move(dynamodbstreams));
 }
 
 }  // namespace stratus::services
