@@ -269,7 +269,7 @@ def test_put_get_delete_round_trip(ddb):
     ({"x": {"S": "1"}}, "One or more parameter values were invalid: Missing the key pk in the item"),
     ({"pk": {"S": ""}}, "One or more parameter values are not valid. The AttributeValue for a key attribute "
                         "cannot contain an empty string value. Key: pk"),
-    ({"pk": {"S": "a"}, "big": {"S": "x" * 400_000}}, "Item size has exceeded the maximum allowed size"),
+    ({"pk": {"S": "a"}, "big": {"S": "x" * 410_000}}, "Item size has exceeded the maximum allowed size"),
 ])
 def test_put_item_invalid(ddb, item, message):
     n = make_table(ddb)

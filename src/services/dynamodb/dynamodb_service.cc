@@ -334,6 +334,15 @@ std::optional<AwsError> CheckMixedParameters(const json::object& in, std::initia
       l + "} Expression parameters: {" + e + "}");
 }
 
+bool ItemsEqual(const Item& a, const Item& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& kv : a) {
+    const json::value* other = Find(b, kv.key());
+    if (!other || !ValuesEqual(kv.value(), *other)) return false;
+  }
+  return true;
+}
+
 Item PathsOf(const Item& item, const std::vector<Path>& paths) {
   Item out;
   for (const auto& p : paths) {
@@ -432,7 +441,7 @@ void DynamoDbService::AddWriteCapacity(const Table& t, const Item* old_item, con
       else units = 0;
       // An update that changes no projected attribute still writes the index when the
       // projection is ALL (AWS counts a write whenever the projected item changes).
-      if (!key_changed && ValuesEqual(json::value(op), json::value(np))) units = 0;
+      if (!key_changed && ItemsEqual(op, np)) units = 0;
     } else {
       units = WriteUnits(ItemSize(ix.Project(was ? *old_item : *new_item, t.key)));
     }

@@ -162,7 +162,7 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
   else if (rv == "ALL_NEW") attrs = item;
   else if (rv == "UPDATED_NEW") attrs = PathsOf(item, targets);
   if (!attrs.empty()) out["Attributes"] = std::move(attrs);
-  bool changed = !old_item || !ValuesEqual(json::value(*old_item), json::value(item));
+  bool changed = !old_item || !ItemsEqual(*old_item, item);
   if (changed) Write(&c, table, pos, std::move(item));
   AddCapacity(out, in, table.name, cap);
   if (auto m = CollectionMetrics(table, in, *key)) out["ItemCollectionMetrics"] = std::move(*m);

@@ -92,7 +92,7 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
   if (auto e = svc.CheckIndexKeys(table, item)) return Fail(*e);
   if (ItemSize(item) > 400 * 1024)
     return Fail(AwsError::Validation("Item size to update has exceeded the maximum allowed size"));
-  p.noop = ValuesEqual(json::value(*old_item), json::value(item));
+  p.noop = ItemsEqual(*old_item, item);
   p.new_item = std::move(item);
   return p;
 }

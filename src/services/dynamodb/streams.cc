@@ -100,7 +100,7 @@ void DynamoDbService::DisableStream(Table& t, Ctx* c) {
 }
 
 void DynamoDbService::Emit(Ctx* c, Table& t, const Item* old_item, const Item* new_item, bool service_identity) {
-  if (old_item && new_item && ValuesEqual(json::value(*old_item), json::value(*new_item))) return;
+  if (old_item && new_item && ItemsEqual(*old_item, *new_item)) return;
   Stream* s = FindStream(t.stream_arn);
   if (!s || s->shards.empty()) return;
   int64_t now = Now();

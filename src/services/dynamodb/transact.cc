@@ -217,7 +217,7 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
     }
     if (a.kind == Kind::kDelete) {
       if (old_item) Write(&c, *a.table, a.pos, std::nullopt);
-    } else if (!old_item || !ValuesEqual(json::value(*old_item), json::value(*results[i]))) {
+    } else if (!old_item || !ItemsEqual(*old_item, *results[i])) {
       Write(&c, *a.table, a.pos, std::move(results[i]));
     }
   }
