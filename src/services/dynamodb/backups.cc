@@ -210,7 +210,8 @@ Result<json::value> DynamoDbService::RestoreTableFromBackup(Ctx& c, const In& in
   for (const auto& v : b.items) {
     if (!v.is_object()) continue;
     Item item = v.get_object();
-    Write(&c, table, PosOf(table.key, item), std::move(item));
+    Pos p = PosOf(table.key, item);
+    Write(&c, table, p, std::move(item));
   }
   json::object d = Describe(table);
   d["TableStatus"] = "CREATING";
