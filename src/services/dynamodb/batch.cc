@@ -107,7 +107,8 @@ Result<json::value> DynamoDbService::BatchWriteItem(Ctx& c, const In& in) {
       const json::object* put = GetObject(w, "PutRequest");
       const json::object* del = GetObject(w, "DeleteRequest");
       if ((put != nullptr) == (del != nullptr))
-        return Fail(AwsError::Validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"));
+        return Fail(AwsError::Validation(
+            "One or more parameter values were invalid: A WriteRequest must contain exactly one of PutRequest or DeleteRequest"));
       Op op{*t, {}, std::nullopt, {}};
       if (put) {
         const json::object* item_in = GetObject(*put, "Item");

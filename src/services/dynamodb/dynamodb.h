@@ -221,6 +221,9 @@ class DynamoDbService final : public aws::ServiceHandler {
   // Writes: replace (new_item) or delete (nullopt) the item at key, maintaining indexes,
   // sizes, the stream and the store. `service_identity` marks TTL deletions.
   void Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item> new_item, bool service_identity = false);
+  // Write with lb = t.items.lower_bound(pos), for callers that already searched.
+  void WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos, std::optional<Item> new_item,
+               bool service_identity = false);
   void IndexInsert(Table& t, ItemMap::iterator it);
   void IndexErase(Table& t, ItemMap::iterator it);
   static bool InIndex(const Index& ix, const Item& item);

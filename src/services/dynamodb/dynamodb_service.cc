@@ -400,9 +400,15 @@ void DynamoDbService::IndexErase(Table& t, ItemMap::iterator it) {
 }
 
 void DynamoDbService::Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item> new_item, bool service_identity) {
-  auto it = t.items.find(pos);
+  WriteAt(c, t, t.items.lower_bound(pos), pos, std::move(new_item), service_identity);
+}
+
+void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos, std::optional<Item> new_item,
+                              bool service_identity) {
+  bool exists = lb != t.items.end() && lb->first == pos;
+  auto it = exists ? lb : t.items.end();
   std::optional<Item> old_item;
-  if (it != t.items.end()) {
+  if (exists) {
     IndexErase(t, it);
     t.size_bytes -= std::min(t.size_bytes, it->second.size);
     if (t.stream_enabled) old_item = it->second.item;
@@ -411,7 +417,7 @@ void DynamoDbService::Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item
     if (t.stream_enabled) Emit(c, t, old_item ? &*old_item : nullptr, &*new_item, service_identity);
     PersistItem(c, t, *new_item);
     size_t size = ItemSize(*new_item);
-    if (it == t.items.end()) it = t.items.emplace(pos, Record{}).first;
+    if (!exists) it = t.items.emplace_hint(lb, pos, Record{});
     it->second.item = std::move(*new_item);
     it->second.size = size;
     t.size_bytes += size;

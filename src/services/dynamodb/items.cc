@@ -66,8 +66,8 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   Item item = item_in ? *item_in : Item();
   if (auto e = CheckItem(table, item)) return Fail(*e);
   Pos pos = PosOf(table.key, item);
-  auto it = table.items.find(pos);
-  const Item* old_item = it == table.items.end() ? nullptr : &it->second.item;
+  auto it = table.items.lower_bound(pos);
+  const Item* old_item = it == table.items.end() || it->first != pos ? nullptr : &it->second.item;
   if (*cond) {
     static const Item empty;
     auto ok = (*cond)->Evaluate(old_item ? *old_item : empty);
@@ -78,10 +78,10 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   Capacity cap;
   AddWriteCapacity(table, old_item, &item, cap);
   if (rv == "ALL_OLD" && old_item) out["Attributes"] = *old_item;
-  Item key = KeyOf(table.key, item);
-  Write(&c, table, pos, std::move(item));
+  std::optional<json::value> metrics = CollectionMetrics(table, in, item);
+  WriteAt(&c, table, it, pos, std::move(item));
   AddCapacity(out, in, table.name, cap);
-  if (auto m = CollectionMetrics(table, in, key)) out["ItemCollectionMetrics"] = std::move(*m);
+  if (metrics) out["ItemCollectionMetrics"] = std::move(*metrics);
   return json::value(std::move(out));
 }
 

@@ -414,6 +414,9 @@ Result<json::value> DynamoDbService::UpdateTable(Ctx& c, const In& in) {
           return Fail(AwsError::Validation(kInvalid + "ProvisionedThroughput should not be specified for index: " + n +
                                            " when BillingMode is PAY_PER_REQUEST"));
         if (ipt) updates.emplace_back(n, GetInt(*ipt, "ReadCapacityUnits").value_or(0), GetInt(*ipt, "WriteCapacityUnits").value_or(0));
+      } else {
+        return Fail(AwsError::Validation(kInvalid + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+                                         "GlobalSecondaryIndexUpdate.Delete must not be null"));
       }
     }
   }
