@@ -85,7 +85,9 @@ std::vector<Token> Tokenize(std::string_view s) {
     }
     out.push_back({k, b, i});
   }
-  out.push_back({Tok::kEof, s.size(), s.size()});
+  // <EOF> sits right after the last token (trailing blanks are not quoted in "near").
+  size_t end = out.empty() ? 0 : out.back().end;
+  out.push_back({Tok::kEof, end, end});
   return out;
 }
 
