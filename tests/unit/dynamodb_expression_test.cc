@@ -48,7 +48,7 @@ bool Eval(std::string_view expr, std::string_view item, std::string_view values 
 TEST(DynamoDbExpression, SyntaxErrors) {
   EXPECT_EQ(CondError("a < < :v", "", R"({":v":{"N":"1"}})"),
             "Invalid ConditionExpression: Syntax error; token: \"<\", near: \"< < :v\"");
-  EXPECT_EQ(CondError("a = ", "", ""),
+  EXPECT_EQ(CondError("a =", "", ""),
             "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"=\"");
   EXPECT_EQ(CondError("my-attr = :v", "", R"({":v":{"N":"1"}})"),
             "Invalid ConditionExpression: Syntax error; token: \"-\", near: \"my-attr\"");
@@ -491,7 +491,7 @@ TEST(DynamoDbExpression, KeyConditions) {
   EXPECT_EQ(KeyError("pk = :p AND begins_with(sk, :a)", v),
             "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: begins_with, operand type: N");
-  EXPECT_EQ(KeyError("pk = ", v),
+  EXPECT_EQ(KeyError("pk =", v),
             "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"=\"");
 }
 
@@ -617,6 +617,85 @@ TEST(DynamoDbExpression, LegacyProjectionAndKeyConditions) {
       J(R"({"sk":{"ComparisonOperator":"EQ","AttributeValueList":[{"N":"1"}]}})").get_object(),
       "pk", "sk");
   EXPECT_EQ(missing.error().message, "Query condition missed key schema element: pk");
+}
+
+
+TEST(DynamoDbExpression, UpdateNestedFunctionsAndPaths) {
+  EXPECT_EQ(Apply("SET l = list_append(if_not_exists(l, :e), :v)", "{}",
+                  R"({":e":{"L":[]},":v":{"L":[{"S":"a"}]}})"),
+            R"({"l":{"L":[{"S":"a"}]}})");
+  EXPECT_EQ(Apply("ADD m.n :d", R"({"m":{"M":{"n":{"N":"1"}}}})", R"({":d":{"N":"1"}})"),
+            R"({"m":{"M":{"n":{"N":"2"}}}})");
+  EXPECT_EQ(Apply("REMOVE a.b", "{}"),
+            "The document path provided in the update expression is invalid for update");
+  EXPECT_EQ(Apply("REMOVE l[9]", R"({"l":{"L":[{"N":"1"}]}})"), R"({"l":{"L":[{"N":"1"}]}})");
+  EXPECT_EQ(Apply("SET #k.#n = :v", R"({"a.b":{"M":{}}})", R"({":v":{"N":"1"}})",
+                  R"({"#k":"a.b","#n":"c"})"),
+            R"({"a.b":{"M":{"c":{"N":"1"}}}})");
+  EXPECT_EQ(Apply("SET a = if_not_exists(a, :v)", R"({"a":{"N":"5"}})", R"({":v":{"N":"1"}})"),
+            R"({"a":{"N":"5"}})");
+}
+
+TEST(DynamoDbExpression, KeyConditionNamesAndFunctions) {
+  Req r(R"({"#p":"pk","#s":"sk"})", R"({":p":{"S":"p"},":s":{"S":"a"}})");
+  auto k = KeyCondition::Parse("#p = :p AND #s >= :s", *r.ph, "pk", "sk");
+  ASSERT_TRUE(k) << k.error().message;
+  EXPECT_EQ(k->op, KeyCondition::Op::kGe);
+  EXPECT_TRUE(k->RangeMatches(J(R"({"S":"a"})")));
+  EXPECT_FALSE(k->RangeMatches(J(R"({"N":"1"})")));  // other type never matches
+  EXPECT_FALSE(r.ph->CheckAllUsed());
+  Req r2("", R"({":p":{"S":"p"},":n":{"N":"1"}})");
+  auto s = KeyCondition::Parse("pk = :p AND size(sk) > :n", *r2.ph, "pk", "sk");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message,
+            "Invalid KeyConditionExpression: The function is not allowed in a key condition; "
+            "function: size");
+  Req r3("", R"({":p":{"S":"p"}})");
+  auto h = KeyCondition::Parse("pk = :p", *r3.ph, "pk", "");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->op, KeyCondition::Op::kNone);
+  EXPECT_TRUE(h->RangeMatches(J(R"({"S":"anything"})")));
+}
+
+TEST(DynamoDbExpression, LegacyMixedForms) {
+  EXPECT_EQ(LegacyCond(R"({"a":{"ComparisonOperator":"EQ","Value":{"N":"1"},
+                             "AttributeValueList":[{"N":"1"}]}})"),
+            "One or more parameter values were invalid: Value and ComparisonOperator cannot be "
+            "used together for Attribute: a");
+  EXPECT_EQ(LegacyCond(R"({"a":{"ComparisonOperator":"BEGINS_WITH","AttributeValueList":[{"N":"1"}]}})",
+                       "ScanFilter"),
+            "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not "
+            "valid for N AttributeValue type");
+  EXPECT_EQ(LegacyCond(R"({"a":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"5"},{"N":"1"}]}})",
+                       "QueryFilter"),
+            "The BETWEEN condition was provided a range where the lower bound is greater than "
+            "the upper bound");
+  auto empty = Condition::FromLegacy(json::object(), "Expected", "AND");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(*empty->Evaluate(Item()));
+}
+
+TEST(DynamoDbExpression, LimitsOnHostileInput) {
+  std::string nots;
+  for (int i = 0; i < 1000; ++i) nots += "NOT ";
+  EXPECT_NE(CondError(nots + "a = :v", "", R"({":v":{"N":"1"}})"), "ok");  // no stack overflow
+  std::string parens(2000, '(');
+  EXPECT_NE(CondError(parens, "", ""), "ok");
+  std::string big = "a = :v" + std::string(4100, ' ');
+  EXPECT_EQ(CondError(big, "", R"({":v":{"N":"1"}})"),
+            "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; "
+            "expression size: 4106");
+}
+
+TEST(DynamoDbExpression, ReservedWordList) {
+  // Spot checks across the list, including AWS's misspelt entries; case-insensitive.
+  for (auto w : {"abort", "Zone", "FLATTERN", "inntER", "loged", "timestamp", "data", "count",
+                 "ttl", "uuid", "year", "value", "key", "user", "date", "comment"})
+    EXPECT_EQ(CondError(std::string(w) + " = :v", "", R"({":v":{"N":"1"}})"),
+              "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved "
+              "keyword: " + std::string(w));
+  for (auto w : {"pk", "sk", "id", "createdAt", "price", "title", "attribute_exists"})
+    EXPECT_EQ(CondError(std::string(w) + " = :v", "", R"({":v":{"N":"1"}})"), "ok") << w;
 }
 
 }  // namespace

@@ -143,6 +143,8 @@ TEST(DynamoDbPartiql, Errors) {
   EXPECT_EQ(Err("UPDATE T SET a = 1, a.b = 2 WHERE pk = 'x'"),
             "Invalid UpdateExpression: Two document paths overlap with each other; must remove "
             "or rewrite one of these paths; path one: [a], path two: [a, b]");
+  EXPECT_EQ(Err("SELECT * FROM T WHERE a = " + std::string(1000, '[')),
+            "Statement wasn't well formed, can't be processed: Statement is nested too deeply");
   EXPECT_EQ(Err(""), "Statement wasn't well formed, can't be processed: Statement must not be "
                      "empty");
 }

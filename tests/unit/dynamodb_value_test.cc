@@ -68,6 +68,26 @@ TEST(DynamoDbValue, ValidationMessages) {
   EXPECT_EQ(Validate(R"({"M":{}})"), "ok");
 }
 
+TEST(DynamoDbValue, NestingLimit) {
+  auto nested = [](int levels) {
+    std::string t;
+    for (int i = 0; i < levels; ++i) t += R"({"L":[)";
+    t += R"({"N":"1"})";
+    for (int i = 0; i < levels; ++i) t += "]}";
+    return t;
+  };
+  json::parse_options opts;
+  opts.max_depth = 1000;
+  json::value ok = json::parse(nested(32), {}, opts);
+  EXPECT_FALSE(ValidateValue(ok));
+  json::value deep = json::parse(nested(33), {}, opts);
+  auto err = ValidateValue(deep);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->message,
+            "One or more parameter values were invalid: Nesting Levels have exceeded supported "
+            "limits");
+}
+
 TEST(DynamoDbValue, ValidationNormalisesNumbers) {
   json::value v = J(R"({"M":{"a":{"N":"1.50"},"b":{"L":[{"N":"1E+2"}]},"c":{"NS":["-0","02"]}}})");
   ASSERT_FALSE(ValidateValue(v));

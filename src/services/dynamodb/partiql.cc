@@ -203,7 +203,17 @@ class StatementParser {
   }
 
   // ---- literals ----
+  // Bounds recursion on hostile input (nested literals, NOT/parentheses).
+  struct DepthGuard {
+    int& d;
+    explicit DepthGuard(int& depth) : d(depth) { ++d; }
+    ~DepthGuard() { --d; }
+  };
+  static constexpr int kMaxDepth = 300;
+
   std::optional<AwsError> Literal(json::value& out) {
+    DepthGuard guard(depth_);
+    if (depth_ > kMaxDepth) return Malformed("Statement is nested too deeply");
     const Tk& t = Cur();
     switch (t.kind) {
       case T::kString:
@@ -373,6 +383,8 @@ class StatementParser {
     return std::nullopt;
   }
   std::optional<AwsError> Not(ExprNode& out) {
+    DepthGuard guard(depth_);
+    if (depth_ > kMaxDepth) return Malformed("Statement is nested too deeply");
     if (Kw("NOT")) {
       ExprNode inner;
       if (auto err = Not(inner)) return err;
@@ -678,6 +690,7 @@ class StatementParser {
   size_t i_ = 0;
   const json::array* params_;
   size_t next_param_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace
