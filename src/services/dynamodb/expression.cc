@@ -581,6 +581,12 @@ Item Projection::Apply(const Item& item) const {
   return out;
 }
 
+Projection Projection::FromPaths(std::vector<Path> paths) {
+  Projection p;
+  p.paths_ = std::move(paths);
+  return p;
+}
+
 std::vector<std::string> Projection::TopLevelNames() const {
   std::vector<std::string> out;
   for (const Path& p : paths_)

@@ -50,6 +50,7 @@ class Placeholders {
 struct PathStep {
   std::string name;  // resolved (placeholders substituted)
   int index = -1;    // >= 0: list index, name empty
+  friend bool operator==(const PathStep&, const PathStep&) = default;
 };
 using Path = std::vector<PathStep>;
 std::string PathToString(const Path& p);  // a.b[2].c
@@ -108,6 +109,8 @@ class Projection {
   Item Apply(const Item& item) const;
   // The top-level attribute names the projection reads.
   std::vector<std::string> TopLevelNames() const;
+  // From already resolved paths (PartiQL's SELECT list).
+  static Projection FromPaths(std::vector<Path> paths);
 
  private:
   std::vector<Path> paths_;

@@ -256,6 +256,13 @@ class Parser {
   }
 
   bool ParseNot(ExprNode& out) {
+    // Bounds recursion on hostile input (NOT NOT ... / ((( ...); AWS's 4 KB expression limit
+    // keeps real expressions far below this.
+    if (++depth_ > kMaxDepth) return SyntaxError();
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     if (IsKeyword("NOT")) {
       ++i_;
       ExprNode inner;
@@ -656,6 +663,8 @@ class Parser {
   Placeholders& ph_;
   std::string_view which_;
   bool key_condition_ = false;
+  int depth_ = 0;
+  static constexpr int kMaxDepth = 300;
   std::optional<AwsError> syntax_, semantic_;
 };
 
@@ -667,6 +676,15 @@ std::string PathForMessage(const Path& p) {
     else out += p[i].name;
   }
   return out + "]";
+}
+
+// AWS: "The maximum length of any expression string is 4 KB."
+constexpr size_t kMaxExpressionBytes = 4096;
+std::optional<AwsError> CheckSize(std::string_view text, std::string_view which) {
+  if (text.size() <= kMaxExpressionBytes) return std::nullopt;
+  return AwsError::Validation("Invalid " + std::string(which) +
+                              ": Expression size has exceeded the maximum allowed size; "
+                              "expression size: " + std::to_string(text.size()));
 }
 
 AwsError EmptyExpression(std::string_view which) {
@@ -793,6 +811,7 @@ std::optional<AwsError> CheckPathOverlaps(const std::vector<Path>& paths,
 Result<ExprNode> ParseConditionTree(std::string_view text, Placeholders& ph,
                                     std::string_view which, bool key_condition) {
   ++ph.expressions;
+  if (auto err = CheckSize(text, which)) return Fail(*err);
   Parser p(text, ph, which);
   if (p.Empty()) return Fail(EmptyExpression(which));
   if (key_condition) p.SetKeyCondition();
@@ -804,6 +823,7 @@ Result<ExprNode> ParseConditionTree(std::string_view text, Placeholders& ph,
 
 Result<ExprNode> ParseUpdateTree(std::string_view text, Placeholders& ph) {
   ++ph.expressions;
+  if (auto err = CheckSize(text, "UpdateExpression")) return Fail(*err);
   Parser p(text, ph, "UpdateExpression");
   if (p.Empty()) return Fail(EmptyExpression("UpdateExpression"));
   ExprNode root;
@@ -817,6 +837,7 @@ Result<ExprNode> ParseUpdateTree(std::string_view text, Placeholders& ph) {
 
 Result<std::vector<Path>> ParseProjectionPaths(std::string_view text, Placeholders& ph) {
   ++ph.expressions;
+  if (auto err = CheckSize(text, "ProjectionExpression")) return Fail(*err);
   Parser p(text, ph, "ProjectionExpression");
   if (p.Empty()) return Fail(EmptyExpression("ProjectionExpression"));
   std::vector<Path> paths;

@@ -49,9 +49,9 @@ Result<Number> Number::Make(bool negative, std::string digits, int64_t exponent)
   n.negative_ = negative;
   n.digits_ = digits.substr(lead, end - lead);
   exponent -= static_cast<int64_t>(lead);
-  if (n.digits_.size() > kMaxDigits) return Fail(NumberPrecision());
   if (exponent > kMaxExponent) return Fail(NumberOverflow());
   if (exponent < kMinExponent) return Fail(NumberUnderflow());
+  if (n.digits_.size() > kMaxDigits) return Fail(NumberPrecision());
   n.exponent_ = static_cast<int32_t>(exponent);
   return n;
 }

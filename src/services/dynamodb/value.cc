@@ -120,7 +120,16 @@ std::string_view ScalarText(const json::value& v) {
   return std::string_view(s);
 }
 
-std::optional<AwsError> ValidateValue(json::value& v) {
+namespace {
+// AWS: "DynamoDB supports nested attributes up to 32 levels deep."
+constexpr int kMaxNesting = 32;
+std::optional<AwsError> ValidateAt(json::value& v, int depth);
+}  // namespace
+
+std::optional<AwsError> ValidateValue(json::value& v) { return ValidateAt(v, 0); }
+
+namespace {
+std::optional<AwsError> ValidateAt(json::value& v, int depth) {
   static const char* kEmpty =
       "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
   if (!v.is_object() || v.get_object().empty()) return AwsError::Validation(kEmpty);
@@ -144,12 +153,16 @@ std::optional<AwsError> ValidateValue(json::value& v) {
         return Invalid("Null attribute value types must have the value of true");
       return std::nullopt;
     case Type::kL:
-      for (auto& e : inner.get_array())
-        if (auto err = ValidateValue(e)) return err;
-      return std::nullopt;
     case Type::kM:
-      for (auto& kv : inner.get_object())
-        if (auto err = ValidateValue(kv.value())) return err;
+      if (depth >= kMaxNesting)
+        return Invalid("Nesting Levels have exceeded supported limits");
+      if (t == Type::kL) {
+        for (auto& e : inner.get_array())
+          if (auto err = ValidateAt(e, depth + 1)) return err;
+      } else {
+        for (auto& kv : inner.get_object())
+          if (auto err = ValidateAt(kv.value(), depth + 1)) return err;
+      }
       return std::nullopt;
     case Type::kSS:
     case Type::kNS:
@@ -185,6 +198,7 @@ std::optional<AwsError> ValidateValue(json::value& v) {
       return std::nullopt;
   }
 }
+}  // namespace
 
 std::optional<AwsError> ValidateItem(Item& item) {
   for (auto& kv : item)
