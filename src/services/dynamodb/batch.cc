@@ -64,7 +64,7 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
       cap.table += ReadUnits(it == p.table->items.end() ? 0 : it->second.size, p.consistent);
       if (it == p.table->items.end()) continue;
       bytes += it->second.size;
-      items.emplace_back(p.projection ? p.projection->Apply(it->second.item) : it->second.item);
+      { if (p.projection) items.emplace_back(p.projection->Apply(it->second.item)); else items.emplace_back(it->second.item); }
     }
     responses[name] = std::move(items);
     if (!left.empty()) {

@@ -314,6 +314,8 @@ uint64_t PartitionHash(std::string_view encoded);
 std::optional<AwsError> CheckMixedParameters(const json::object& in,
                                              std::initializer_list<std::string_view> legacy,
                                              std::initializer_list<std::string_view> expression);
+// The item copied into a memory resource of its own (how the tables store items).
+Item Compact(Item&& item, size_t size);
 // Whether two items hold the same attributes with equal values (ValuesEqual on each).
 bool ItemsEqual(const Item& a, const Item& b);
 // Attributes of item named by the paths (UPDATED_OLD / UPDATED_NEW), nested maps kept.

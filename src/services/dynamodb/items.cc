@@ -102,7 +102,7 @@ Result<json::value> DynamoDbService::GetItem(Ctx& c, const In& in) {
   Capacity cap;
   cap.read = true;
   cap.table = ReadUnits(it == table.items.end() ? 0 : it->second.size, consistent);
-  if (it != table.items.end()) out["Item"] = *proj ? (*proj)->Apply(it->second.item) : it->second.item;
+  if (it != table.items.end()) { if (*proj) out["Item"] = (*proj)->Apply(it->second.item); else out["Item"] = it->second.item; }
   AddCapacity(out, in, table.name, cap);
   return json::value(std::move(out));
 }

@@ -233,7 +233,7 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
     }
     if (keep) {
       ++count;
-      if (!count_only) items.emplace_back(plan.projection ? plan.projection->Apply(*view) : *view);
+      if (!count_only) { if (plan.projection) items.emplace_back(plan.projection->Apply(*view)); else items.emplace_back(*view); }
     }
     if ((plan.limit > 0 && static_cast<int64_t>(scanned) >= plan.limit) || bytes >= kPageBytes) {
       Item k = DynamoDbService::KeyOf(t.key, full);

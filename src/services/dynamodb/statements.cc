@@ -132,7 +132,7 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
       if (!ok) return Fail(ok.error());
       if (!*ok) return true;
     }
-    items.emplace_back(s.projection ? s.projection->Apply(view) : view);
+    { if (s.projection) items.emplace_back(s.projection->Apply(view)); else items.emplace_back(view); }
     if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
       Item k = DynamoDbService::KeyOf(table.key, full);
       if (ix)
@@ -242,7 +242,7 @@ Result<json::value> DynamoDbService::BatchExecuteStatement(Ctx& c, const In& in)
           } else {
             r["TableName"] = s->table;
             auto it = (*t)->items.find(PosOf((*t)->key, *key));
-            if (it != (*t)->items.end()) r["Item"] = s->projection ? s->projection->Apply(it->second.item) : it->second.item;
+            if (it != (*t)->items.end()) { if (s->projection) r["Item"] = s->projection->Apply(it->second.item); else r["Item"] = it->second.item; }
           }
         }
       } else {
@@ -295,7 +295,7 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
       if (!key) return Fail(key.error());
       json::object r;
       auto it = (*t)->items.find(PosOf((*t)->key, *key));
-      if (it != (*t)->items.end()) r["Item"] = s.projection ? s.projection->Apply(it->second.item) : it->second.item;
+      if (it != (*t)->items.end()) { if (s.projection) r["Item"] = s.projection->Apply(it->second.item); else r["Item"] = it->second.item; }
       responses.emplace_back(std::move(r));
     }
     return json::value(json::object{{"Responses", std::move(responses)}});

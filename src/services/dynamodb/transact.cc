@@ -45,7 +45,7 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
     cap.read = true;
     cap.table += 2 * ReadUnits(it == g.table->items.end() ? 0 : it->second.size, true);
     json::object r;
-    if (it != g.table->items.end()) r["Item"] = g.projection ? g.projection->Apply(it->second.item) : it->second.item;
+    if (it != g.table->items.end()) { if (g.projection) r["Item"] = g.projection->Apply(it->second.item); else r["Item"] = it->second.item; }
     responses.emplace_back(std::move(r));
   }
   json::object out{{"Responses", std::move(responses)}};
