@@ -53,25 +53,29 @@ namespace {
 
 json::object Description(const Backup& b, std::string_view status = "AVAILABLE") {
   const json::object& m = b.table_meta;
-  json::object src{{"TableName", b.table_name},
-                   {"TableId", b.table_id},
-                   {"TableArn", b.table_arn},
-                   {"TableSizeBytes", GetInt(m, "size_bytes").value_or(0)},
-                   {"KeySchema", m.contains("key") ? m.at("key") : json::value(json::array())},
-                   {"TableCreationDateTime", Seconds(GetInt(m, "created").value_or(0))},
-                   {"ProvisionedThroughput", json::object{{"ReadCapacityUnits", GetInt(m, "rcu").value_or(0)},
-                                                           {"WriteCapacityUnits", GetInt(m, "wcu").value_or(0)}}},
-                   {"ItemCount", GetInt(m, "item_count").value_or(0)},
-                   {"BillingMode", GetString(m, "billing_mode").value_or("PROVISIONED")}};
+  json::object src{
+      {"TableName", b.table_name},
+      {"TableId", b.table_id},
+      {"TableArn", b.table_arn},
+      {"TableSizeBytes", GetInt(m, "size_bytes").value_or(0)},
+      {"KeySchema", m.contains("key") ? m.at("key") : json::value(json::array())},
+      {"TableCreationDateTime", Seconds(GetInt(m, "created").value_or(0))},
+      {"ProvisionedThroughput", json::object{{"ReadCapacityUnits", GetInt(m, "rcu").value_or(0)},
+                                             {"WriteCapacityUnits", GetInt(m, "wcu").value_or(0)}}},
+      {"ItemCount", GetInt(m, "item_count").value_or(0)},
+      {"BillingMode", GetString(m, "billing_mode").value_or("PROVISIONED")}};
   json::object features;
   json::array lsis, gsis;
   if (auto* ixs = GetArray(m, "indexes"))
     for (const auto& xv : *ixs) {
       const auto& x = xv.get_object();
-      json::object d{{"IndexName", x.at("name")}, {"KeySchema", x.at("key")}, {"Projection", x.at("projection")}};
+      json::object d{{"IndexName", x.at("name")},
+                     {"KeySchema", x.at("key")},
+                     {"Projection", x.at("projection")}};
       if (GetBool(x, "global").value_or(false)) {
-        d["ProvisionedThroughput"] = json::object{{"ReadCapacityUnits", GetInt(x, "rcu").value_or(0)},
-                                                  {"WriteCapacityUnits", GetInt(x, "wcu").value_or(0)}};
+        d["ProvisionedThroughput"] =
+            json::object{{"ReadCapacityUnits", GetInt(x, "rcu").value_or(0)},
+                         {"WriteCapacityUnits", GetInt(x, "wcu").value_or(0)}};
         gsis.emplace_back(std::move(d));
       } else {
         lsis.emplace_back(std::move(d));
@@ -80,14 +84,18 @@ json::object Description(const Backup& b, std::string_view status = "AVAILABLE")
   if (!lsis.empty()) features["LocalSecondaryIndexes"] = std::move(lsis);
   if (!gsis.empty()) features["GlobalSecondaryIndexes"] = std::move(gsis);
   if (GetBool(m, "stream_enabled").value_or(false))
-    features["StreamDescription"] =
-        json::object{{"StreamEnabled", true}, {"StreamViewType", GetString(m, "stream_view_type").value_or("")}};
-  json::object ttl{{"TimeToLiveStatus", GetBool(m, "ttl_enabled").value_or(false) ? "ENABLED" : "DISABLED"}};
-  if (GetBool(m, "ttl_enabled").value_or(false)) ttl["AttributeName"] = GetString(m, "ttl_attribute").value_or("");
+    features["StreamDescription"] = json::object{
+        {"StreamEnabled", true}, {"StreamViewType", GetString(m, "stream_view_type").value_or("")}};
+  json::object ttl{
+      {"TimeToLiveStatus", GetBool(m, "ttl_enabled").value_or(false) ? "ENABLED" : "DISABLED"}};
+  if (GetBool(m, "ttl_enabled").value_or(false))
+    ttl["AttributeName"] = GetString(m, "ttl_attribute").value_or("");
   features["TimeToLiveDescription"] = std::move(ttl);
   if (GetBool(m, "sse").value_or(false))
-    features["SSEDescription"] = json::object{{"Status", "ENABLED"}, {"SSEType", "KMS"},
-                                              {"KMSMasterKeyArn", GetString(m, "sse_key").value_or("")}};
+    features["SSEDescription"] =
+        json::object{{"Status", "ENABLED"},
+                     {"SSEType", "KMS"},
+                     {"KMSMasterKeyArn", GetString(m, "sse_key").value_or("")}};
   return json::object{{"BackupDetails", Details(b, status)},
                       {"SourceTableDetails", std::move(src)},
                       {"SourceTableFeatureDetails", std::move(features)}};
@@ -99,7 +107,8 @@ Result<json::value> DynamoDbService::DescribeBackup(Ctx& c, const In& in) {
   std::string arn(GetString(in, "BackupArn").value_or(""));
   auto& r = RegionOf(c.account, c.region);
   auto it = r.backups.find(arn);
-  if (it == r.backups.end()) return Fail(Error("BackupNotFoundException", "Backup not found: " + arn));
+  if (it == r.backups.end())
+    return Fail(Error("BackupNotFoundException", "Backup not found: " + arn));
   return json::value(json::object{{"BackupDescription", Description(*it->second)}});
 }
 
@@ -132,11 +141,12 @@ Result<json::value> DynamoDbService::ListBackups(Ctx& c, const In& in) {
   std::string last;
   for (; i < all.size() && static_cast<int64_t>(list.size()) < limit; ++i) {
     const Backup& b = *all[i];
-    json::object s{{"TableName", b.table_name},   {"TableId", b.table_id},
-                   {"TableArn", b.table_arn},     {"BackupArn", b.arn},
-                   {"BackupName", b.name},        {"BackupCreationDateTime", Seconds(b.created_ms)},
-                   {"BackupStatus", "AVAILABLE"}, {"BackupType", b.type},
-                   {"BackupSizeBytes", b.size_bytes}};
+    json::object s{
+        {"TableName", b.table_name},      {"TableId", b.table_id},
+        {"TableArn", b.table_arn},        {"BackupArn", b.arn},
+        {"BackupName", b.name},           {"BackupCreationDateTime", Seconds(b.created_ms)},
+        {"BackupStatus", "AVAILABLE"},    {"BackupType", b.type},
+        {"BackupSizeBytes", b.size_bytes}};
     list.emplace_back(std::move(s));
     last = b.arn;
   }
@@ -149,9 +159,11 @@ Result<json::value> DynamoDbService::DeleteBackup(Ctx& c, const In& in) {
   std::string arn(GetString(in, "BackupArn").value_or(""));
   auto& r = RegionOf(c.account, c.region);
   auto it = r.backups.find(arn);
-  if (it == r.backups.end()) return Fail(Error("BackupNotFoundException", "Backup not found: " + arn));
+  if (it == r.backups.end())
+    return Fail(Error("BackupNotFoundException", "Backup not found: " + arn));
   json::object d = Description(*it->second, "DELETED");
-  if (env_->store.persistent()) c.Persisted(env_->store.Delete(StorePrefix(c.account, c.region) + "backups", arn));
+  if (env_->store.persistent())
+    c.Persisted(env_->store.Delete(StorePrefix(c.account, c.region) + "backups", arn));
   r.backups.erase(it);
   return json::value(json::object{{"BackupDescription", std::move(d)}});
 }
@@ -185,8 +197,10 @@ Result<json::value> DynamoDbService::RestoreTableFromBackup(Ctx& c, const In& in
   std::string target(GetString(in, "TargetTableName").value_or(""));
   auto& r = RegionOf(c.account, c.region);
   auto it = r.backups.find(arn);
-  if (it == r.backups.end()) return Fail(Error("BackupNotFoundException", "Backup not found: " + arn));
-  if (r.tables.contains(target)) return Fail(Error("TableAlreadyExistsException", "Table already exists: " + target));
+  if (it == r.backups.end())
+    return Fail(Error("BackupNotFoundException", "Backup not found: " + arn));
+  if (r.tables.contains(target))
+    return Fail(Error("TableAlreadyExistsException", "Table already exists: " + target));
   const Backup& b = *it->second;
   auto t = DeserializeTable(b.table_meta);
   t->account = c.account;
@@ -224,7 +238,8 @@ Result<json::value> DynamoDbService::RestoreTableFromBackup(Ctx& c, const In& in
 
 Result<json::value> DynamoDbService::RestoreTableToPointInTime(Ctx& c, const In& in) {
   std::string source;
-  if (auto n = GetString(in, "SourceTableName")) source = std::string(*n);
+  if (auto n = GetString(in, "SourceTableName"))
+    source = std::string(*n);
   else if (auto a = GetString(in, "SourceTableArn")) {
     auto slash = a->rfind('/');
     source = std::string(slash == std::string_view::npos ? *a : a->substr(slash + 1));
@@ -233,16 +248,20 @@ Result<json::value> DynamoDbService::RestoreTableToPointInTime(Ctx& c, const In&
   Table* src = FindTable(c.account, c.region, source);
   if (!src) return Fail(Error("TableNotFoundException", "Table not found: " + source));
   if (!src->pitr_enabled)
-    return Fail(Error("PointInTimeRecoveryUnavailableException", "Point in time recovery is not enabled for table '" + source + "'"));
+    return Fail(Error("PointInTimeRecoveryUnavailableException",
+                      "Point in time recovery is not enabled for table '" + source + "'"));
   int64_t now = Now();
   if (auto* at = Find(in, "RestoreDateTime"); at && at->is_number()) {
     double when = at->to_number<double>();
-    if (when * 1000 < static_cast<double>(src->pitr_since_ms) || when * 1000 > static_cast<double>(now))
+    if (when * 1000 < static_cast<double>(src->pitr_since_ms) ||
+        when * 1000 > static_cast<double>(now))
       return Fail(Error("InvalidRestoreTimeException",
-                        "RestoreDateTime must be between EarliestRestorableDateTime and LatestRestorableDateTime"));
+                        "RestoreDateTime must be between EarliestRestorableDateTime and "
+                        "LatestRestorableDateTime"));
   }
   auto& r = RegionOf(c.account, c.region);
-  if (r.tables.contains(target)) return Fail(Error("TableAlreadyExistsException", "Table already exists: " + target));
+  if (r.tables.contains(target))
+    return Fail(Error("TableAlreadyExistsException", "Table already exists: " + target));
   auto t = DeserializeTable(SerializeTable(*src));
   t->name = target;
   t->arn = "arn:aws:dynamodb:" + c.region + ":" + c.account + ":table/" + target;
@@ -269,7 +288,8 @@ Result<json::value> DynamoDbService::RestoreTableToPointInTime(Ctx& c, const In&
   }
   json::object d = Describe(table);
   d["TableStatus"] = "CREATING";
-  d["RestoreSummary"] = json::object{{"SourceTableArn", src_arn}, {"RestoreDateTime", Seconds(now)}, {"RestoreInProgress", false}};
+  d["RestoreSummary"] = json::object{
+      {"SourceTableArn", src_arn}, {"RestoreDateTime", Seconds(now)}, {"RestoreInProgress", false}};
   return json::value(json::object{{"TableDescription", std::move(d)}});
 }
 
@@ -278,9 +298,11 @@ json::object ContinuousDescription(const Table& t, int64_t now) {
   json::object pitr{{"PointInTimeRecoveryStatus", t.pitr_enabled ? "ENABLED" : "DISABLED"}};
   if (t.pitr_enabled) {
     pitr["EarliestRestorableDateTime"] = Seconds(t.pitr_since_ms);
-    pitr["LatestRestorableDateTime"] = Seconds(now - 5 * 60 * 1000 > t.pitr_since_ms ? now - 5 * 60 * 1000 : now);
+    pitr["LatestRestorableDateTime"] =
+        Seconds(now - 5 * 60 * 1000 > t.pitr_since_ms ? now - 5 * 60 * 1000 : now);
   }
-  return json::object{{"ContinuousBackupsStatus", "ENABLED"}, {"PointInTimeRecoveryDescription", std::move(pitr)}};
+  return json::object{{"ContinuousBackupsStatus", "ENABLED"},
+                      {"PointInTimeRecoveryDescription", std::move(pitr)}};
 }
 }  // namespace
 
@@ -288,7 +310,8 @@ Result<json::value> DynamoDbService::DescribeContinuousBackups(Ctx& c, const In&
   std::string name(GetString(in, "TableName").value_or(""));
   Table* t = FindTable(c.account, c.region, name);
   if (!t) return Fail(Error("TableNotFoundException", "Table not found: " + name));
-  return json::value(json::object{{"ContinuousBackupsDescription", ContinuousDescription(*t, Now())}});
+  return json::value(
+      json::object{{"ContinuousBackupsDescription", ContinuousDescription(*t, Now())}});
 }
 
 Result<json::value> DynamoDbService::UpdateContinuousBackups(Ctx& c, const In& in) {
@@ -300,7 +323,8 @@ Result<json::value> DynamoDbService::UpdateContinuousBackups(Ctx& c, const In& i
   if (enabled && !t->pitr_enabled) t->pitr_since_ms = Now();
   t->pitr_enabled = enabled;
   PersistTable(&c, *t);
-  return json::value(json::object{{"ContinuousBackupsDescription", ContinuousDescription(*t, Now())}});
+  return json::value(
+      json::object{{"ContinuousBackupsDescription", ContinuousDescription(*t, Now())}});
 }
 
 }  // namespace stratus::dynamodb

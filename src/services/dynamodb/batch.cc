@@ -10,13 +10,15 @@ namespace stratus::dynamodb {
 Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
   const json::object* req = GetObject(in, "RequestItems");
   if (!req || req->empty())
-    return Fail(AwsError::Validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: "
-                                     "Member must have length greater than or equal to 1"));
+    return Fail(AwsError::Validation(
+        "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1"));
   size_t total = 0;
   for (const auto& [name, spec] : *req)
     if (spec.is_object())
       if (auto* keys = GetArray(spec.get_object(), "Keys")) total += keys->size();
-  if (total > 100) return Fail(AwsError::Validation("Too many items requested for the BatchGetItem call"));
+  if (total > 100)
+    return Fail(AwsError::Validation("Too many items requested for the BatchGetItem call"));
   struct Plan {
     Table* table;
     std::vector<Item> keys;
@@ -27,7 +29,8 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
   for (const auto& [name, spec] : *req) {
     if (!spec.is_object()) continue;
     const auto& s = spec.get_object();
-    if (auto e = CheckMixedParameters(s, {"AttributesToGet"}, {"ProjectionExpression"})) return Fail(*e);
+    if (auto e = CheckMixedParameters(s, {"AttributesToGet"}, {"ProjectionExpression"}))
+      return Fail(*e);
     Placeholders ph(GetObject(s, "ExpressionAttributeNames"), nullptr);
     auto proj = ParseProjection(s, ph);
     if (!proj) return Fail(proj.error());
@@ -64,7 +67,10 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
       cap.table += ReadUnits(it == p.table->items.end() ? 0 : it->second.size, p.consistent);
       if (it == p.table->items.end()) continue;
       bytes += it->second.size;
-      { if (p.projection) items.emplace_back(p.projection->Apply(it->second.item)); else items.emplace_back(it->second.item); }
+      if (p.projection)
+        items.emplace_back(p.projection->Apply(it->second.item));
+      else
+        items.emplace_back(it->second.item);
     }
     responses[name] = std::move(items);
     if (!left.empty()) {
@@ -75,7 +81,8 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
     if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), name, cap))
       capacity.emplace_back(std::move(*v));
   }
-  json::object out{{"Responses", std::move(responses)}, {"UnprocessedKeys", std::move(unprocessed)}};
+  json::object out{{"Responses", std::move(responses)},
+                   {"UnprocessedKeys", std::move(unprocessed)}};
   if (!capacity.empty()) out["ConsumedCapacity"] = std::move(capacity);
   return json::value(std::move(out));
 }
@@ -83,12 +90,14 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
 Result<json::value> DynamoDbService::BatchWriteItem(Ctx& c, const In& in) {
   const json::object* req = GetObject(in, "RequestItems");
   if (!req || req->empty())
-    return Fail(AwsError::Validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: "
-                                     "Member must have length greater than or equal to 1"));
+    return Fail(AwsError::Validation(
+        "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1"));
   size_t total = 0;
   for (const auto& [name, list] : *req)
     if (list.is_array()) total += list.get_array().size();
-  if (total > 25) return Fail(AwsError::Validation("Too many items requested for the BatchWriteItem call"));
+  if (total > 25)
+    return Fail(AwsError::Validation("Too many items requested for the BatchWriteItem call"));
   struct Op {
     Table* table;
     Pos pos;
@@ -107,8 +116,9 @@ Result<json::value> DynamoDbService::BatchWriteItem(Ctx& c, const In& in) {
       const json::object* put = GetObject(w, "PutRequest");
       const json::object* del = GetObject(w, "DeleteRequest");
       if ((put != nullptr) == (del != nullptr))
-        return Fail(AwsError::Validation(
-            "One or more parameter values were invalid: A WriteRequest must contain exactly one of PutRequest or DeleteRequest"));
+        return Fail(
+            AwsError::Validation("One or more parameter values were invalid: A WriteRequest must "
+                                 "contain exactly one of PutRequest or DeleteRequest"));
       Op op{*t, {}, std::nullopt, {}};
       if (put) {
         const json::object* item_in = GetObject(*put, "Item");
@@ -123,7 +133,8 @@ Result<json::value> DynamoDbService::BatchWriteItem(Ctx& c, const In& in) {
         op.pos = PosOf((*t)->key, *key);
         op.key = std::move(*key);
       }
-      if (!seen.insert(op.pos).second) return Fail(AwsError::Validation("Provided list of item keys contains duplicates"));
+      if (!seen.insert(op.pos).second)
+        return Fail(AwsError::Validation("Provided list of item keys contains duplicates"));
       ops.push_back(std::move(op));
     }
   }

@@ -130,7 +130,7 @@ struct Backup {
   int64_t created_ms = 0;
   size_t size_bytes = 0;
   std::string type = "USER";  // USER, SYSTEM, AWS_BACKUP
-  json::object table_meta;     // Table metadata (SerializeTable without items)
+  json::object table_meta;    // Table metadata (SerializeTable without items)
   json::array items;
 };
 
@@ -139,7 +139,8 @@ class DynamoDbService final : public aws::ServiceHandler {
   DynamoDbService();
   void Start(aws::ServiceEnv& env) override;
   void Reset() override;
-  std::optional<AwsError> PreValidate(const aws::Operation& op, const json::object& input) const override;
+  std::optional<AwsError> PreValidate(const aws::Operation& op,
+                                      const json::object& input) const override;
   bool HandleBuiltin(const HttpRequest& req, std::string_view rest, HttpResponse& resp) override;
 
   using Ctx = aws::Context;
@@ -199,7 +200,9 @@ class DynamoDbService final : public aws::ServiceHandler {
 
   // ---- shared by the operation files; mu_ held ----
   static AwsError Error(std::string_view shape, std::string message);
-  static AwsError NotFound() { return Error("ResourceNotFoundException", "Requested resource not found"); }
+  static AwsError NotFound() {
+    return Error("ResourceNotFoundException", "Requested resource not found");
+  }
   int64_t Now() const;
   Region& RegionOf(const std::string& account, const std::string& region);
   // The table of an item operation; ResourceNotFoundException "Requested resource not found".
@@ -220,7 +223,8 @@ class DynamoDbService final : public aws::ServiceHandler {
 
   // Writes: replace (new_item) or delete (nullopt) the item at key, maintaining indexes,
   // sizes, the stream and the store. `service_identity` marks TTL deletions.
-  void Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item> new_item, bool service_identity = false);
+  void Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item> new_item,
+             bool service_identity = false);
   // Write with lb = t.items.lower_bound(pos), for callers that already searched.
   void WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos, std::optional<Item> new_item,
                bool service_identity = false);
@@ -244,7 +248,8 @@ class DynamoDbService final : public aws::ServiceHandler {
     return u < 1 ? 1 : u;
   }
   // Write capacity of replacing old by new (either may be null) on the table and its indexes.
-  void AddWriteCapacity(const Table& t, const Item* old_item, const Item* new_item, Capacity& cap) const;
+  void AddWriteCapacity(const Table& t, const Item* old_item, const Item* new_item,
+                        Capacity& cap) const;
   static std::optional<json::value> CapacityJson(std::string_view mode, const std::string& table,
                                                  const Capacity& cap);
   // ReturnItemCollectionMetrics SIZE: only tables with local secondary indexes.
@@ -305,7 +310,8 @@ class DynamoDbStreamsService final : public aws::ServiceHandler {
 };
 
 // Both services; DynamoDB Streams shares DynamoDB's state.
-std::pair<std::unique_ptr<aws::ServiceHandler>, std::unique_ptr<aws::ServiceHandler>> MakeDynamoDbServices();
+std::pair<std::unique_ptr<aws::ServiceHandler>, std::unique_ptr<aws::ServiceHandler>>
+MakeDynamoDbServices();
 
 // Order-preserving byte encoding of a key value of type S, N or B (N canonical).
 std::string EncodeKeyValue(const json::value& v);

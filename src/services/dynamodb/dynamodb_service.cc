@@ -60,23 +60,27 @@ DynamoDbService::DynamoDbService() : ServiceHandler("dynamodb") {
 #undef STRATUS_DDB_OP
 }
 
-std::optional<AwsError> DynamoDbService::PreValidate(const aws::Operation& op, const json::object& input) const {
+std::optional<AwsError> DynamoDbService::PreValidate(const aws::Operation& op,
+                                                     const json::object& input) const {
   return std::nullopt;
 }
 
 AwsError DynamoDbService::Error(std::string_view shape, std::string message) {
   static const aws::Service* model = aws::CompiledService("dynamodb");
-  if (model && model->FindShape(shape)) return aws::ModelErrorFor(*model, shape, std::move(message));
+  if (model && model->FindShape(shape))
+    return aws::ModelErrorFor(*model, shape, std::move(message));
   return AwsError::Make(std::string(shape), std::move(message));
 }
 
 int64_t DynamoDbService::Now() const { return env_->clock.NowMillis() + offset_ms_; }
 
-DynamoDbService::Region& DynamoDbService::RegionOf(const std::string& account, const std::string& region) {
+DynamoDbService::Region& DynamoDbService::RegionOf(const std::string& account,
+                                                   const std::string& region) {
   return regions_[{account, region}];
 }
 
-Table* DynamoDbService::FindTable(const std::string& account, const std::string& region, std::string_view name) {
+Table* DynamoDbService::FindTable(const std::string& account, const std::string& region,
+                                  std::string_view name) {
   auto& r = RegionOf(account, region);
   auto it = r.tables.find(std::string(name));
   return it == r.tables.end() ? nullptr : it->second.get();
@@ -88,7 +92,9 @@ Result<Table*> DynamoDbService::ItemTable(Ctx& c, std::string_view name) {
   return t;
 }
 
-std::string Table::StoreItems() const { return "dynamodb/" + account + "/" + region + "/items/" + name + "/"; }
+std::string Table::StoreItems() const {
+  return "dynamodb/" + account + "/" + region + "/items/" + name + "/";
+}
 
 Index* Table::FindIndex(std::string_view index_name) {
   for (auto& ix : indexes)
@@ -145,11 +151,13 @@ std::string EncodeNumber(std::string_view text) {
   size_t i = 0;
   for (; i < text.size(); ++i) {
     char ch = text[i];
-    if (ch == '.') point = static_cast<int>(digits.size());
+    if (ch == '.')
+      point = static_cast<int>(digits.size());
     else if (ch == 'e' || ch == 'E') {
       exp10 = std::atoi(std::string(text.substr(i + 1)).c_str());
       break;
-    } else if (ch >= '0' && ch <= '9') digits.push_back(ch);
+    } else if (ch >= '0' && ch <= '9')
+      digits.push_back(ch);
   }
   if (point < 0) point = static_cast<int>(digits.size());
   size_t lead = digits.find_first_not_of('0');
@@ -235,11 +243,13 @@ std::string_view TypeOfValue(const json::value& v) {
 std::optional<AwsError> CheckKeySizes(const Table& t, const Item& item) {
   if (auto* v = Find(item, t.key.hash.name); v && ValueSize(*v) > 2048)
     return AwsError::Validation(
-        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes");
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "
+        "limit of 2048 bytes");
   if (t.key.range)
     if (auto* v = Find(item, t.key.range->name); v && ValueSize(*v) > 1024)
       return AwsError::Validation(
-          "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
+          "One or more parameter values were invalid: Aggregated size of all range keys has "
+          "exceeded the size limit of 1024 bytes");
   return std::nullopt;
 }
 
@@ -258,8 +268,10 @@ Result<Item> DynamoDbService::CheckKey(const Table& t, const json::object* key) 
     if (!v || TypeOfValue(*v) != a.type) return AwsError::Validation(mismatch);
     if (EmptyScalar(*v))
       return AwsError::Validation(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an "
-          "empty " + std::string(a.type == "S" ? "string" : "binary") + " value. Key: " + a.name);
+          "One or more parameter values are not valid. The AttributeValue for a key attribute "
+          "cannot contain an "
+          "empty " +
+          std::string(a.type == "S" ? "string" : "binary") + " value. Key: " + a.name);
     return std::nullopt;
   };
   if (auto e = check(t.key.hash)) return Fail(*e);
@@ -276,12 +288,13 @@ std::optional<AwsError> DynamoDbService::CheckIndexKeys(const Table& t, const It
       if (!v) return std::nullopt;
       std::string_view actual = TypeOfValue(*v);
       if (actual != a.type)
-        return AwsError::Validation("One or more parameter values were invalid: Type mismatch for Index Key " +
-                                    a.name + " Expected: " + a.type + " Actual: " + std::string(actual) +
-                                    " IndexName: " + ix.name);
+        return AwsError::Validation(
+            "One or more parameter values were invalid: Type mismatch for Index Key " + a.name +
+            " Expected: " + a.type + " Actual: " + std::string(actual) + " IndexName: " + ix.name);
       if (EmptyScalar(*v))
         return AwsError::Validation(
-            "One or more parameter values are not valid. A value specified for a secondary index key is not "
+            "One or more parameter values are not valid. A value specified for a secondary index "
+            "key is not "
             "supported. The AttributeValue for a key attribute cannot contain an empty " +
             std::string(a.type == "S" ? "string" : "binary") + " value. IndexName: " + ix.name +
             ", IndexKey: " + a.name);
@@ -300,16 +313,19 @@ std::optional<AwsError> DynamoDbService::CheckItem(const Table& t, Item& item) c
   auto check = [&](const KeyAttr& a) -> std::optional<AwsError> {
     auto* v = Find(item, a.name);
     if (!v)
-      return AwsError::Validation("One or more parameter values were invalid: Missing the key " + a.name +
-                                  " in the item");
+      return AwsError::Validation("One or more parameter values were invalid: Missing the key " +
+                                  a.name + " in the item");
     std::string_view actual = TypeOfValue(*v);
     if (actual != a.type)
-      return AwsError::Validation("One or more parameter values were invalid: Type mismatch for key " + a.name +
-                                  " expected: " + a.type + " actual: " + std::string(actual));
+      return AwsError::Validation(
+          "One or more parameter values were invalid: Type mismatch for key " + a.name +
+          " expected: " + a.type + " actual: " + std::string(actual));
     if (EmptyScalar(*v))
       return AwsError::Validation(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an "
-          "empty " + std::string(a.type == "S" ? "string" : "binary") + " value. Key: " + a.name);
+          "One or more parameter values are not valid. The AttributeValue for a key attribute "
+          "cannot contain an "
+          "empty " +
+          std::string(a.type == "S" ? "string" : "binary") + " value. Key: " + a.name);
     return std::nullopt;
   };
   if (auto e = check(t.key.hash)) return e;
@@ -317,7 +333,8 @@ std::optional<AwsError> DynamoDbService::CheckItem(const Table& t, Item& item) c
     if (auto e = check(*t.key.range)) return e;
   if (auto e = CheckKeySizes(t, item)) return e;
   if (auto e = CheckIndexKeys(t, item)) return e;
-  if (ItemSize(item) > 400 * 1024) return AwsError::Validation("Item size has exceeded the maximum allowed size");
+  if (ItemSize(item) > 400 * 1024)
+    return AwsError::Validation("Item size has exceeded the maximum allowed size");
   return std::nullopt;
 }
 
@@ -326,7 +343,8 @@ const Item* DynamoDbService::Lookup(Table& t, const Item& key) {
   return it == t.items.end() ? nullptr : &it->second.item;
 }
 
-std::optional<AwsError> CheckMixedParameters(const json::object& in, std::initializer_list<std::string_view> legacy,
+std::optional<AwsError> CheckMixedParameters(const json::object& in,
+                                             std::initializer_list<std::string_view> legacy,
                                              std::initializer_list<std::string_view> expression) {
   std::string l, e;
   for (auto n : legacy)
@@ -335,7 +353,8 @@ std::optional<AwsError> CheckMixedParameters(const json::object& in, std::initia
     if (in.contains(n)) e += (e.empty() ? "" : ", ") + std::string(n);
   if (l.empty() || e.empty()) return std::nullopt;
   return AwsError::Validation(
-      "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {" +
+      "Can not use both expression and non-expression parameters in the same request: "
+      "Non-expression parameters: {" +
       l + "} Expression parameters: {" + e + "}");
 }
 
@@ -366,7 +385,8 @@ Item PathsOf(const Item& item, const std::vector<Path>& paths) {
       const json::value* next = Find(*m, p[d].name);
       if (!next) break;
       json::value& slot = (*parent)[key];
-      if (!slot.is_object() || !GetObject(slot.get_object(), "M")) slot = json::object{{"M", json::object()}};
+      if (!slot.is_object() || !GetObject(slot.get_object(), "M"))
+        slot = json::object{{"M", json::object()}};
       parent = &slot.get_object()["M"].get_object();
       key = p[d].name;
       src = next;
@@ -383,7 +403,8 @@ namespace {
 class ItemArena final : public json::memory_resource {
  public:
   // make_shared_resource keeps the arena as a member of its own wrapper: `self` tells where.
-  ItemArena(size_t capacity, ItemArena** self) : buf_(static_cast<char*>(::operator new(capacity))), cap_(capacity) {
+  ItemArena(size_t capacity, ItemArena** self)
+      : buf_(static_cast<char*>(::operator new(capacity))), cap_(capacity) {
     *self = this;
   }
   ~ItemArena() override { ::operator delete(buf_); }
@@ -405,7 +426,9 @@ class ItemArena final : public json::memory_resource {
     if (c >= buf_ && c < buf_ + cap_) return;
     ::operator delete(p, n, std::align_val_t(align));
   }
-  bool do_is_equal(const json::memory_resource& other) const noexcept override { return this == &other; }
+  bool do_is_equal(const json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
 
   char* buf_;
   size_t cap_;
@@ -420,7 +443,8 @@ Item Compact(Item&& item, size_t size) {
   // Query page over a large table touches a few cache lines per item instead of one per
   // value (bench/dynamodb.sh, large/small).
   ItemArena* arena = nullptr;
-  json::storage_ptr sp = json::make_shared_resource<ItemArena>(2 * size + 64 * (item.size() + 2), &arena);
+  json::storage_ptr sp =
+      json::make_shared_resource<ItemArena>(2 * size + 64 * (item.size() + 2), &arena);
   Item out(std::move(item), sp);
   arena->Seal();
   return out;
@@ -440,7 +464,8 @@ void DynamoDbService::IndexInsert(Table& t, ItemMap::iterator it) {
     if (!InIndex(ix, it->second.item)) continue;
     IndexPos ip{PosOf(ix.key, it->second.item), it->first.hk, it->first.rk};
     ix.entries.emplace(ip, it);
-    ix.size_bytes += ix.projection_type == "ALL" ? it->second.size : ItemSize(ix.Project(it->second.item, t.key));
+    ix.size_bytes += ix.projection_type == "ALL" ? it->second.size
+                                                 : ItemSize(ix.Project(it->second.item, t.key));
   }
 }
 
@@ -449,18 +474,20 @@ void DynamoDbService::IndexErase(Table& t, ItemMap::iterator it) {
     if (!InIndex(ix, it->second.item)) continue;
     IndexPos ip{PosOf(ix.key, it->second.item), it->first.hk, it->first.rk};
     if (ix.entries.erase(ip)) {
-      size_t s = ix.projection_type == "ALL" ? it->second.size : ItemSize(ix.Project(it->second.item, t.key));
+      size_t s = ix.projection_type == "ALL" ? it->second.size
+                                             : ItemSize(ix.Project(it->second.item, t.key));
       ix.size_bytes -= std::min(ix.size_bytes, s);
     }
   }
 }
 
-void DynamoDbService::Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item> new_item, bool service_identity) {
+void DynamoDbService::Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item> new_item,
+                            bool service_identity) {
   WriteAt(c, t, t.items.lower_bound(pos), pos, std::move(new_item), service_identity);
 }
 
-void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos, std::optional<Item> new_item,
-                              bool service_identity) {
+void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos,
+                              std::optional<Item> new_item, bool service_identity) {
   bool exists = lb != t.items.end() && lb->first == pos;
   auto it = exists ? lb : t.items.end();
   std::optional<Item> old_item;
@@ -492,7 +519,8 @@ void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos&
   }
 }
 
-void DynamoDbService::AddWriteCapacity(const Table& t, const Item* old_item, const Item* new_item, Capacity& cap) const {
+void DynamoDbService::AddWriteCapacity(const Table& t, const Item* old_item, const Item* new_item,
+                                       Capacity& cap) const {
   size_t os = old_item ? ItemSize(*old_item) : 0, ns = new_item ? ItemSize(*new_item) : 0;
   cap.table += WriteUnits(std::max(os, ns));
   for (const auto& ix : t.indexes) {
@@ -502,11 +530,15 @@ void DynamoDbService::AddWriteCapacity(const Table& t, const Item* old_item, con
     if (was && is) {
       bool key_changed = false;
       for (const KeyAttr* a : {&ix.key.hash, ix.key.range ? &*ix.key.range : nullptr})
-        if (a && !ValuesEqual(*Find(*old_item, a->name), *Find(*new_item, a->name))) key_changed = true;
+        if (a && !ValuesEqual(*Find(*old_item, a->name), *Find(*new_item, a->name)))
+          key_changed = true;
       Item op = ix.Project(*old_item, t.key), np = ix.Project(*new_item, t.key);
-      if (key_changed) units = WriteUnits(ItemSize(op)) + WriteUnits(ItemSize(np));
-      else if (ix.projection_type != "KEYS_ONLY" || key_changed) units = WriteUnits(std::max(ItemSize(op), ItemSize(np)));
-      else units = 0;
+      if (key_changed)
+        units = WriteUnits(ItemSize(op)) + WriteUnits(ItemSize(np));
+      else if (ix.projection_type != "KEYS_ONLY" || key_changed)
+        units = WriteUnits(std::max(ItemSize(op), ItemSize(np)));
+      else
+        units = 0;
       // An update that changes no projected attribute still writes the index when the
       // projection is ALL (AWS counts a write whenever the projected item changes).
       if (!key_changed && ItemsEqual(op, np)) units = 0;
@@ -518,22 +550,26 @@ void DynamoDbService::AddWriteCapacity(const Table& t, const Item* old_item, con
   }
 }
 
-std::optional<json::value> DynamoDbService::CapacityJson(std::string_view mode, const std::string& table,
+std::optional<json::value> DynamoDbService::CapacityJson(std::string_view mode,
+                                                         const std::string& table,
                                                          const Capacity& cap) {
   if (mode != "TOTAL" && mode != "INDEXES") return std::nullopt;
   double total = cap.table;
   for (const auto& [k, v] : cap.gsi) total += v;
   for (const auto& [k, v] : cap.lsi) total += v;
   json::object o{{"TableName", table}, {"CapacityUnits", total}};
-  if (cap.read) o["ReadCapacityUnits"] = total;
-  else o["WriteCapacityUnits"] = total;
+  if (cap.read)
+    o["ReadCapacityUnits"] = total;
+  else
+    o["WriteCapacityUnits"] = total;
   if (mode == "INDEXES") {
     o["Table"] = json::object{{"CapacityUnits", cap.table},
                               {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", cap.table}};
     auto list = [&](const std::map<std::string, double>& m) {
       json::object x;
       for (const auto& [k, v] : m)
-        x[k] = json::object{{"CapacityUnits", v}, {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", v}};
+        x[k] = json::object{{"CapacityUnits", v},
+                            {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", v}};
       return x;
     };
     if (!cap.gsi.empty()) o["GlobalSecondaryIndexes"] = list(cap.gsi);
@@ -542,14 +578,16 @@ std::optional<json::value> DynamoDbService::CapacityJson(std::string_view mode, 
   return json::value(std::move(o));
 }
 
-std::optional<json::value> DynamoDbService::CollectionMetrics(const Table& t, const In& in, const Item& key) const {
+std::optional<json::value> DynamoDbService::CollectionMetrics(const Table& t, const In& in,
+                                                              const Item& key) const {
   if (GetString(in, "ReturnItemCollectionMetrics").value_or("NONE") != "SIZE") return std::nullopt;
   bool has_lsi = false;
   for (const auto& ix : t.indexes) has_lsi |= !ix.global;
   if (!has_lsi) return std::nullopt;
   json::object k;
   if (auto* v = Find(key, t.key.hash.name)) k[t.key.hash.name] = *v;
-  return json::value(json::object{{"ItemCollectionKey", std::move(k)}, {"SizeEstimateRangeGB", json::array{0.0, 1.0}}});
+  return json::value(json::object{{"ItemCollectionKey", std::move(k)},
+                                  {"SizeEstimateRangeGB", json::array{0.0, 1.0}}});
 }
 
 // ---- persistence ---------------------------------------------------------------------------
@@ -564,8 +602,9 @@ json::object DynamoDbService::SerializeTable(const Table& t) const {
   o["attribute_definitions"] = t.attribute_definitions;
   json::array ixs;
   for (const auto& ix : t.indexes) {
-    json::object x{{"name", ix.name}, {"global", ix.global}, {"key", ix.key.ToJson()}, {"projection", ix.Projection()},
-                   {"rcu", ix.rcu}, {"wcu", ix.wcu}};
+    json::object x{{"name", ix.name},        {"global", ix.global},
+                   {"key", ix.key.ToJson()}, {"projection", ix.Projection()},
+                   {"rcu", ix.rcu},          {"wcu", ix.wcu}};
     ixs.emplace_back(std::move(x));
   }
   o["indexes"] = std::move(ixs);
@@ -608,8 +647,10 @@ KeySchema SchemaFrom(const json::value* v, const json::array& defs) {
   for (const auto& e : v->get_array()) {
     if (!e.is_object()) continue;
     std::string n(GetString(e.get_object(), "AttributeName").value_or(""));
-    if (GetString(e.get_object(), "KeyType") == "HASH") k.hash = {n, type_of(n)};
-    else k.range = KeyAttr{n, type_of(n)};
+    if (GetString(e.get_object(), "KeyType") == "HASH")
+      k.hash = {n, type_of(n)};
+    else
+      k.range = KeyAttr{n, type_of(n)};
   }
   return k;
 }
@@ -672,7 +713,8 @@ std::unique_ptr<Table> DynamoDbService::DeserializeTable(const json::object& o) 
 void DynamoDbService::PersistTable(Ctx* c, const Table& t) {
   store::Store& st = env_->store;
   if (!st.persistent()) return;
-  uint64_t seq = st.Put(StorePrefix(t.account, t.region) + "tables", t.name, json::serialize(SerializeTable(t)));
+  uint64_t seq = st.Put(StorePrefix(t.account, t.region) + "tables", t.name,
+                        json::serialize(SerializeTable(t)));
   if (c) c->Persisted(seq);
 }
 
@@ -693,18 +735,25 @@ void DynamoDbService::UnpersistItem(Ctx* c, const Table& t, const Item& key) {
 void DynamoDbService::PersistStream(Ctx* c, const Stream& s) {
   store::Store& st = env_->store;
   if (!st.persistent()) return;
-  json::object o{{"account", s.account}, {"region", s.region}, {"arn", s.arn},      {"label", s.label},
-                 {"table", s.table_name}, {"view_type", s.view_type}, {"key", s.key.ToJson()},
-                 {"status", s.status},   {"created", s.created_ms}, {"next_seq", s.next_seq}};
+  json::object o{{"account", s.account},  {"region", s.region},    {"arn", s.arn},
+                 {"label", s.label},      {"table", s.table_name}, {"view_type", s.view_type},
+                 {"key", s.key.ToJson()}, {"status", s.status},    {"created", s.created_ms},
+                 {"next_seq", s.next_seq}};
   json::array shards;
   for (const auto& sh : s.shards)
-    shards.emplace_back(json::object{{"id", sh.id}, {"parent", sh.parent}, {"first", sh.first_seq},
-                                     {"last", sh.last_seq}, {"closed", sh.closed}});
+    shards.emplace_back(json::object{{"id", sh.id},
+                                     {"parent", sh.parent},
+                                     {"first", sh.first_seq},
+                                     {"last", sh.last_seq},
+                                     {"closed", sh.closed}});
   o["shards"] = std::move(shards);
   // The key schema's types travel in attribute definitions.
   json::array defs;
-  defs.emplace_back(json::object{{"AttributeName", s.key.hash.name}, {"AttributeType", s.key.hash.type}});
-  if (s.key.range) defs.emplace_back(json::object{{"AttributeName", s.key.range->name}, {"AttributeType", s.key.range->type}});
+  defs.emplace_back(
+      json::object{{"AttributeName", s.key.hash.name}, {"AttributeType", s.key.hash.type}});
+  if (s.key.range)
+    defs.emplace_back(
+        json::object{{"AttributeName", s.key.range->name}, {"AttributeType", s.key.range->type}});
   o["defs"] = std::move(defs);
   uint64_t seq = st.Put(StorePrefix(s.account, s.region) + "streams", s.arn, json::serialize(o));
   if (c) c->Persisted(seq);
@@ -722,17 +771,18 @@ void DynamoDbService::PersistRecord(Ctx* c, const Stream& s, const StreamRecord&
   store::Store& st = env_->store;
   if (!st.persistent()) return;
   json::object o{{"seq", r.seq}, {"created", r.created_ms}, {"record", r.record}};
-  uint64_t seq = st.Put(StorePrefix(s.account, s.region) + "records/" + s.arn + "/", SeqKey(r.seq), json::serialize(o));
+  uint64_t seq = st.Put(StorePrefix(s.account, s.region) + "records/" + s.arn + "/", SeqKey(r.seq),
+                        json::serialize(o));
   if (c) c->Persisted(seq);
 }
 
 void DynamoDbService::PersistBackup(Ctx* c, const Backup& b) {
   store::Store& st = env_->store;
   if (!st.persistent()) return;
-  json::object o{{"account", b.account}, {"region", b.region}, {"arn", b.arn},           {"name", b.name},
-                 {"table", b.table_name}, {"table_arn", b.table_arn}, {"table_id", b.table_id},
-                 {"created", b.created_ms}, {"size", b.size_bytes}, {"type", b.type},
-                 {"meta", b.table_meta},  {"items", b.items}};
+  json::object o{{"account", b.account},   {"region", b.region},      {"arn", b.arn},
+                 {"name", b.name},         {"table", b.table_name},   {"table_arn", b.table_arn},
+                 {"table_id", b.table_id}, {"created", b.created_ms}, {"size", b.size_bytes},
+                 {"type", b.type},         {"meta", b.table_meta},    {"items", b.items}};
   uint64_t seq = st.Put(StorePrefix(b.account, b.region) + "backups", b.arn, json::serialize(o));
   if (c) c->Persisted(seq);
 }
@@ -747,106 +797,113 @@ void DynamoDbService::Start(aws::ServiceEnv& env) {
     return std::move(v.get_object());
   };
   // Tables, then their items; streams, then their records; backups.
-  env.store.Scan("dynamodb/", [&](std::string_view table, std::string_view key, std::string_view value) {
-    if (!table.ends_with("/tables")) return;
-    auto o = parse(value);
-    if (!o) return;
-    auto t = DeserializeTable(*o);
-    std::string name = t->name;
-    RegionOf(t->account, t->region).tables[name] = std::move(t);
-  });
-  env.store.Scan("dynamodb/", [&](std::string_view table, std::string_view key, std::string_view value) {
-    auto pos = table.find("/items/");
-    if (pos == std::string_view::npos) return;
-    std::string_view head = table.substr(9, pos - 9);  // ACCOUNT/REGION
-    auto slash = head.find('/');
-    if (slash == std::string_view::npos) return;
-    std::string_view name = table.substr(pos + 7);
-    if (name.ends_with('/')) name.remove_suffix(1);
-    Table* t = FindTable(std::string(head.substr(0, slash)), std::string(head.substr(slash + 1)), name);
-    if (!t) return;
-    auto o = parse(value);
-    if (!o) return;
-    Pos p = PosOf(t->key, *o);
-    size_t size = ItemSize(*o);
-    auto [it, fresh] = t->items.emplace(p, Record{Compact(std::move(*o), size), size});
-    if (!fresh) return;
-    t->size_bytes += size;
-    IndexInsert(*t, it);
-  });
-  env.store.Scan("dynamodb/", [&](std::string_view table, std::string_view key, std::string_view value) {
-    if (!table.ends_with("/streams")) return;
-    auto o = parse(value);
-    if (!o) return;
-    auto s = std::make_unique<Stream>();
-    s->account = GetString(*o, "account").value_or("");
-    s->region = GetString(*o, "region").value_or("");
-    s->arn = GetString(*o, "arn").value_or("");
-    s->label = GetString(*o, "label").value_or("");
-    s->table_name = GetString(*o, "table").value_or("");
-    s->view_type = GetString(*o, "view_type").value_or("");
-    s->status = GetString(*o, "status").value_or("ENABLED");
-    s->created_ms = GetInt(*o, "created").value_or(0);
-    s->next_seq = static_cast<uint64_t>(GetInt(*o, "next_seq").value_or(1));
-    json::array defs;
-    if (auto* d = GetArray(*o, "defs")) defs = *d;
-    s->key = SchemaFrom(Find(*o, "key"), defs);
-    if (auto* shards = GetArray(*o, "shards"))
-      for (const auto& shv : *shards) {
-        if (!shv.is_object()) continue;
-        const auto& x = shv.get_object();
-        Shard sh;
-        sh.id = GetString(x, "id").value_or("");
-        sh.parent = GetString(x, "parent").value_or("");
-        sh.first_seq = static_cast<uint64_t>(GetInt(x, "first").value_or(0));
-        sh.last_seq = static_cast<uint64_t>(GetInt(x, "last").value_or(0));
-        sh.closed = GetBool(x, "closed").value_or(false);
-        s->shards.push_back(std::move(sh));
-      }
-    std::string arn = s->arn;
-    RegionOf(s->account, s->region).streams[arn] = std::move(s);
-  });
-  env.store.Scan("dynamodb/", [&](std::string_view table, std::string_view key, std::string_view value) {
-    auto pos = table.find("/records/");
-    if (pos == std::string_view::npos) return;
-    std::string_view arn = table.substr(pos + 9);
-    if (arn.ends_with('/')) arn.remove_suffix(1);
-    Stream* s = FindStream(arn);
-    if (!s) return;
-    auto o = parse(value);
-    if (!o) return;
-    StreamRecord r;
-    r.seq = static_cast<uint64_t>(GetInt(*o, "seq").value_or(0));
-    r.created_ms = GetInt(*o, "created").value_or(0);
-    if (auto* rec = GetObject(*o, "record")) r.record = *rec;
-    // Records belong to the shard whose range holds them (the last one when it is open).
-    for (auto& sh : s->shards)
-      if (r.seq >= sh.first_seq && (!sh.closed || r.seq <= sh.last_seq)) {
-        sh.records.push_back(std::move(r));
-        break;
-      }
-    if (r.seq >= s->next_seq) s->next_seq = r.seq + 1;
-  });
-  env.store.Scan("dynamodb/", [&](std::string_view table, std::string_view key, std::string_view value) {
-    if (!table.ends_with("/backups")) return;
-    auto o = parse(value);
-    if (!o) return;
-    auto b = std::make_unique<Backup>();
-    b->account = GetString(*o, "account").value_or("");
-    b->region = GetString(*o, "region").value_or("");
-    b->arn = GetString(*o, "arn").value_or("");
-    b->name = GetString(*o, "name").value_or("");
-    b->table_name = GetString(*o, "table").value_or("");
-    b->table_arn = GetString(*o, "table_arn").value_or("");
-    b->table_id = GetString(*o, "table_id").value_or("");
-    b->created_ms = GetInt(*o, "created").value_or(0);
-    b->size_bytes = static_cast<size_t>(GetInt(*o, "size").value_or(0));
-    b->type = GetString(*o, "type").value_or("USER");
-    if (auto* m = GetObject(*o, "meta")) b->table_meta = *m;
-    if (auto* a = GetArray(*o, "items")) b->items = *a;
-    std::string arn = b->arn;
-    RegionOf(b->account, b->region).backups[arn] = std::move(b);
-  });
+  env.store.Scan("dynamodb/",
+                 [&](std::string_view table, std::string_view key, std::string_view value) {
+                   if (!table.ends_with("/tables")) return;
+                   auto o = parse(value);
+                   if (!o) return;
+                   auto t = DeserializeTable(*o);
+                   std::string name = t->name;
+                   RegionOf(t->account, t->region).tables[name] = std::move(t);
+                 });
+  env.store.Scan(
+      "dynamodb/", [&](std::string_view table, std::string_view key, std::string_view value) {
+        auto pos = table.find("/items/");
+        if (pos == std::string_view::npos) return;
+        std::string_view head = table.substr(9, pos - 9);  // ACCOUNT/REGION
+        auto slash = head.find('/');
+        if (slash == std::string_view::npos) return;
+        std::string_view name = table.substr(pos + 7);
+        if (name.ends_with('/')) name.remove_suffix(1);
+        Table* t = FindTable(std::string(head.substr(0, slash)),
+                             std::string(head.substr(slash + 1)), name);
+        if (!t) return;
+        auto o = parse(value);
+        if (!o) return;
+        Pos p = PosOf(t->key, *o);
+        size_t size = ItemSize(*o);
+        auto [it, fresh] = t->items.emplace(p, Record{Compact(std::move(*o), size), size});
+        if (!fresh) return;
+        t->size_bytes += size;
+        IndexInsert(*t, it);
+      });
+  env.store.Scan("dynamodb/",
+                 [&](std::string_view table, std::string_view key, std::string_view value) {
+                   if (!table.ends_with("/streams")) return;
+                   auto o = parse(value);
+                   if (!o) return;
+                   auto s = std::make_unique<Stream>();
+                   s->account = GetString(*o, "account").value_or("");
+                   s->region = GetString(*o, "region").value_or("");
+                   s->arn = GetString(*o, "arn").value_or("");
+                   s->label = GetString(*o, "label").value_or("");
+                   s->table_name = GetString(*o, "table").value_or("");
+                   s->view_type = GetString(*o, "view_type").value_or("");
+                   s->status = GetString(*o, "status").value_or("ENABLED");
+                   s->created_ms = GetInt(*o, "created").value_or(0);
+                   s->next_seq = static_cast<uint64_t>(GetInt(*o, "next_seq").value_or(1));
+                   json::array defs;
+                   if (auto* d = GetArray(*o, "defs")) defs = *d;
+                   s->key = SchemaFrom(Find(*o, "key"), defs);
+                   if (auto* shards = GetArray(*o, "shards"))
+                     for (const auto& shv : *shards) {
+                       if (!shv.is_object()) continue;
+                       const auto& x = shv.get_object();
+                       Shard sh;
+                       sh.id = GetString(x, "id").value_or("");
+                       sh.parent = GetString(x, "parent").value_or("");
+                       sh.first_seq = static_cast<uint64_t>(GetInt(x, "first").value_or(0));
+                       sh.last_seq = static_cast<uint64_t>(GetInt(x, "last").value_or(0));
+                       sh.closed = GetBool(x, "closed").value_or(false);
+                       s->shards.push_back(std::move(sh));
+                     }
+                   std::string arn = s->arn;
+                   RegionOf(s->account, s->region).streams[arn] = std::move(s);
+                 });
+  env.store.Scan("dynamodb/",
+                 [&](std::string_view table, std::string_view key, std::string_view value) {
+                   auto pos = table.find("/records/");
+                   if (pos == std::string_view::npos) return;
+                   std::string_view arn = table.substr(pos + 9);
+                   if (arn.ends_with('/')) arn.remove_suffix(1);
+                   Stream* s = FindStream(arn);
+                   if (!s) return;
+                   auto o = parse(value);
+                   if (!o) return;
+                   StreamRecord r;
+                   r.seq = static_cast<uint64_t>(GetInt(*o, "seq").value_or(0));
+                   r.created_ms = GetInt(*o, "created").value_or(0);
+                   if (auto* rec = GetObject(*o, "record")) r.record = *rec;
+                   // Records belong to the shard whose range holds them (the last one when it is
+                   // open).
+                   for (auto& sh : s->shards)
+                     if (r.seq >= sh.first_seq && (!sh.closed || r.seq <= sh.last_seq)) {
+                       sh.records.push_back(std::move(r));
+                       break;
+                     }
+                   if (r.seq >= s->next_seq) s->next_seq = r.seq + 1;
+                 });
+  env.store.Scan("dynamodb/",
+                 [&](std::string_view table, std::string_view key, std::string_view value) {
+                   if (!table.ends_with("/backups")) return;
+                   auto o = parse(value);
+                   if (!o) return;
+                   auto b = std::make_unique<Backup>();
+                   b->account = GetString(*o, "account").value_or("");
+                   b->region = GetString(*o, "region").value_or("");
+                   b->arn = GetString(*o, "arn").value_or("");
+                   b->name = GetString(*o, "name").value_or("");
+                   b->table_name = GetString(*o, "table").value_or("");
+                   b->table_arn = GetString(*o, "table_arn").value_or("");
+                   b->table_id = GetString(*o, "table_id").value_or("");
+                   b->created_ms = GetInt(*o, "created").value_or(0);
+                   b->size_bytes = static_cast<size_t>(GetInt(*o, "size").value_or(0));
+                   b->type = GetString(*o, "type").value_or("USER");
+                   if (auto* m = GetObject(*o, "meta")) b->table_meta = *m;
+                   if (auto* a = GetArray(*o, "items")) b->items = *a;
+                   std::string arn = b->arn;
+                   RegionOf(b->account, b->region).backups[arn] = std::move(b);
+                 });
   ScheduleSweep();
 }
 
@@ -858,7 +915,8 @@ void DynamoDbService::Reset() {
   if (env_ && env_->store.persistent()) env_->store.DeletePrefix("dynamodb/");
 }
 
-bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view rest, HttpResponse& resp) {
+bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view rest,
+                                    HttpResponse& resp) {
   // Test helpers: POST advance?seconds=N moves DynamoDB's clock forward (TTL, stream
   // retention, iterator expiry); POST ttl-sweep runs the TTL sweep now and answers the count.
   if (req.method != "POST") return false;
@@ -888,7 +946,8 @@ bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view res
   return false;
 }
 
-std::pair<std::unique_ptr<aws::ServiceHandler>, std::unique_ptr<aws::ServiceHandler>> MakeDynamoDbServices() {
+std::pair<std::unique_ptr<aws::ServiceHandler>, std::unique_ptr<aws::ServiceHandler>>
+MakeDynamoDbServices() {
   auto ddb = std::make_unique<DynamoDbService>();
   auto streams = std::make_unique<DynamoDbStreamsService>(ddb.get());
   return {std::move(ddb), std::move(streams)};

@@ -1,10 +1,11 @@
 // Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
-#include "services/dynamodb/dynamodb.h"
 #include "services/dynamodb/items.h"
+#include "services/dynamodb/dynamodb.h"
 
 namespace stratus::dynamodb {
 
-Result<std::optional<Condition>> ParseCondition(const json::object& in, Placeholders& ph, std::string_view expr_param,
+Result<std::optional<Condition>> ParseCondition(const json::object& in, Placeholders& ph,
+                                                std::string_view expr_param,
                                                 std::string_view legacy_param) {
   if (auto text = GetString(in, expr_param)) {
     auto c = Condition::Parse(*text, ph, expr_param);
@@ -12,12 +13,14 @@ Result<std::optional<Condition>> ParseCondition(const json::object& in, Placehol
     return std::optional<Condition>(std::move(*c));
   }
   if (auto* legacy = GetObject(in, legacy_param)) {
-    auto c = Condition::FromLegacy(*legacy, legacy_param, GetString(in, "ConditionalOperator").value_or("AND"));
+    auto c = Condition::FromLegacy(*legacy, legacy_param,
+                                   GetString(in, "ConditionalOperator").value_or("AND"));
     if (!c) return Fail(c.error());
     return std::optional<Condition>(std::move(*c));
   }
   if (in.contains("ConditionalOperator"))
-    return Fail(AwsError::Validation("ConditionalOperator can only be used when Filter or Expected has two or more elements"));
+    return Fail(AwsError::Validation(
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements"));
   return std::optional<Condition>();
 }
 
@@ -36,26 +39,34 @@ Result<std::optional<Projection>> ParseProjection(const json::object& in, Placeh
 }
 
 AwsError ConditionFailed(const Item* old_item, const json::object& in) {
-  AwsError e = DynamoDbService::Error("ConditionalCheckFailedException", "The conditional request failed");
-  if (old_item && GetString(in, "ReturnValuesOnConditionCheckFailure").value_or("NONE") == "ALL_OLD")
+  AwsError e =
+      DynamoDbService::Error("ConditionalCheckFailedException", "The conditional request failed");
+  if (old_item &&
+      GetString(in, "ReturnValuesOnConditionCheckFailure").value_or("NONE") == "ALL_OLD")
     e.extra_json.emplace_back("Item", json::serialize(*old_item));
   return e;
 }
 
 namespace {
 
-void AddCapacity(json::object& out, const json::object& in, const std::string& table, const DynamoDbService::Capacity& cap) {
-  if (auto v = DynamoDbService::CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), table, cap))
+void AddCapacity(json::object& out, const json::object& in, const std::string& table,
+                 const DynamoDbService::Capacity& cap) {
+  if (auto v = DynamoDbService::CapacityJson(
+          GetString(in, "ReturnConsumedCapacity").value_or("NONE"), table, cap))
     out["ConsumedCapacity"] = std::move(*v);
 }
 
 }  // namespace
 
 Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
-  if (auto e = CheckMixedParameters(in, {"Expected", "ConditionalOperator"}, {"ConditionExpression"})) return Fail(*e);
+  if (auto e =
+          CheckMixedParameters(in, {"Expected", "ConditionalOperator"}, {"ConditionExpression"}))
+    return Fail(*e);
   std::string_view rv = GetString(in, "ReturnValues").value_or("NONE");
-  if (rv != "NONE" && rv != "ALL_OLD") return Fail(AwsError::Validation("ReturnValues can only be ALL_OLD or NONE"));
-  Placeholders ph(GetObject(in, "ExpressionAttributeNames"), GetObject(in, "ExpressionAttributeValues"));
+  if (rv != "NONE" && rv != "ALL_OLD")
+    return Fail(AwsError::Validation("ReturnValues can only be ALL_OLD or NONE"));
+  Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
+                  GetObject(in, "ExpressionAttributeValues"));
   auto cond = ParseCondition(in, ph, "ConditionExpression", "Expected");
   if (!cond) return Fail(cond.error());
   if (auto e = ph.CheckAllUsed()) return Fail(*e);
@@ -86,7 +97,8 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
 }
 
 Result<json::value> DynamoDbService::GetItem(Ctx& c, const In& in) {
-  if (auto e = CheckMixedParameters(in, {"AttributesToGet"}, {"ProjectionExpression"})) return Fail(*e);
+  if (auto e = CheckMixedParameters(in, {"AttributesToGet"}, {"ProjectionExpression"}))
+    return Fail(*e);
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"), nullptr);
   auto proj = ParseProjection(in, ph);
   if (!proj) return Fail(proj.error());
@@ -102,7 +114,12 @@ Result<json::value> DynamoDbService::GetItem(Ctx& c, const In& in) {
   Capacity cap;
   cap.read = true;
   cap.table = ReadUnits(it == table.items.end() ? 0 : it->second.size, consistent);
-  if (it != table.items.end()) { if (*proj) out["Item"] = (*proj)->Apply(it->second.item); else out["Item"] = it->second.item; }
+  if (it != table.items.end()) {
+    if (*proj)
+      out["Item"] = (*proj)->Apply(it->second.item);
+    else
+      out["Item"] = it->second.item;
+  }
   AddCapacity(out, in, table.name, cap);
   return json::value(std::move(out));
 }
@@ -112,7 +129,8 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
                                     {"UpdateExpression", "ConditionExpression"}))
     return Fail(*e);
   std::string_view rv = GetString(in, "ReturnValues").value_or("NONE");
-  Placeholders ph(GetObject(in, "ExpressionAttributeNames"), GetObject(in, "ExpressionAttributeValues"));
+  Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
+                  GetObject(in, "ExpressionAttributeValues"));
   std::optional<Update> update;
   if (auto text = GetString(in, "UpdateExpression")) {
     auto u = Update::Parse(*text, ph);
@@ -134,8 +152,9 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
   if (update)
     for (const auto& p : update->Targets())
       if (!p.empty() && p[0].index < 0 && table.key.IsKey(p[0].name))
-        return Fail(AwsError::Validation("One or more parameter values were invalid: Cannot update attribute " + p[0].name +
-                                         ". This attribute is part of the key"));
+        return Fail(AwsError::Validation(
+            "One or more parameter values were invalid: Cannot update attribute " + p[0].name +
+            ". This attribute is part of the key"));
   Pos pos = PosOf(table.key, *key);
   auto it = table.items.find(pos);
   const Item* old_item = it == table.items.end() ? nullptr : &it->second.item;
@@ -157,10 +176,14 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
   static const std::vector<Path> no_paths;
   const auto& targets = update ? update->Targets() : no_paths;
   Item attrs;
-  if (rv == "ALL_OLD" && old_item) attrs = *old_item;
-  else if (rv == "UPDATED_OLD" && old_item) attrs = PathsOf(*old_item, targets);
-  else if (rv == "ALL_NEW") attrs = item;
-  else if (rv == "UPDATED_NEW") attrs = PathsOf(item, targets);
+  if (rv == "ALL_OLD" && old_item)
+    attrs = *old_item;
+  else if (rv == "UPDATED_OLD" && old_item)
+    attrs = PathsOf(*old_item, targets);
+  else if (rv == "ALL_NEW")
+    attrs = item;
+  else if (rv == "UPDATED_NEW")
+    attrs = PathsOf(item, targets);
   if (!attrs.empty()) out["Attributes"] = std::move(attrs);
   bool changed = !old_item || !ItemsEqual(*old_item, item);
   if (changed) Write(&c, table, pos, std::move(item));
@@ -170,10 +193,14 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
 }
 
 Result<json::value> DynamoDbService::DeleteItem(Ctx& c, const In& in) {
-  if (auto e = CheckMixedParameters(in, {"Expected", "ConditionalOperator"}, {"ConditionExpression"})) return Fail(*e);
+  if (auto e =
+          CheckMixedParameters(in, {"Expected", "ConditionalOperator"}, {"ConditionExpression"}))
+    return Fail(*e);
   std::string_view rv = GetString(in, "ReturnValues").value_or("NONE");
-  if (rv != "NONE" && rv != "ALL_OLD") return Fail(AwsError::Validation("ReturnValues can only be ALL_OLD or NONE"));
-  Placeholders ph(GetObject(in, "ExpressionAttributeNames"), GetObject(in, "ExpressionAttributeValues"));
+  if (rv != "NONE" && rv != "ALL_OLD")
+    return Fail(AwsError::Validation("ReturnValues can only be ALL_OLD or NONE"));
+  Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
+                  GetObject(in, "ExpressionAttributeValues"));
   auto cond = ParseCondition(in, ph, "ConditionExpression", "Expected");
   if (!cond) return Fail(cond.error());
   if (auto e = ph.CheckAllUsed()) return Fail(*e);

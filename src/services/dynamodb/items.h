@@ -12,7 +12,8 @@ namespace stratus::dynamodb {
 
 // ConditionExpression/FilterExpression (expr_param) or its legacy form (Expected,
 // QueryFilter, ScanFilter) with ConditionalOperator; nullopt when neither is present.
-Result<std::optional<Condition>> ParseCondition(const json::object& in, Placeholders& ph, std::string_view expr_param,
+Result<std::optional<Condition>> ParseCondition(const json::object& in, Placeholders& ph,
+                                                std::string_view expr_param,
                                                 std::string_view legacy_param);
 // ProjectionExpression or AttributesToGet; nullopt when neither is present.
 Result<std::optional<Projection>> ParseProjection(const json::object& in, Placeholders& ph);

@@ -28,7 +28,8 @@ const json::value* KeyEquality(const Statement& s, std::string_view name) {
 }
 
 AwsError ConditionFailedError(const Item* old_item, std::string_view rv) {
-  AwsError e = DynamoDbService::Error("ConditionalCheckFailedException", "The conditional request failed");
+  AwsError e =
+      DynamoDbService::Error("ConditionalCheckFailedException", "The conditional request failed");
   if (old_item && rv == "ALL_OLD") e.extra_json.emplace_back("Item", json::serialize(*old_item));
   return e;
 }
@@ -43,13 +44,16 @@ Result<Item> StatementKey(DynamoDbService& svc, const Table& t, const Statement&
   for (const KeyAttr* a : {&t.key.hash, t.key.range ? &*t.key.range : nullptr}) {
     if (!a) continue;
     const json::value* v = KeyEquality(s, a->name);
-    if (!v) return Fail(AwsError::Validation("Where clause does not contain a mandatory equality on all key attributes"));
+    if (!v)
+      return Fail(AwsError::Validation(
+          "Where clause does not contain a mandatory equality on all key attributes"));
     key[a->name] = *v;
   }
   return svc.CheckKey(t, &key);
 }
 
-Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const Statement& s, std::string_view rv) {
+Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const Statement& s,
+                              std::string_view rv) {
   auto t = svc.ItemTable(c, s.table);
   if (!t) return Fail(t.error());
   Table& table = **t;
@@ -61,7 +65,8 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
     if (auto e = svc.CheckItem(table, item)) return Fail(*e);
     p.pos = DynamoDbService::PosOf(table.key, item);
     if (table.items.contains(p.pos))
-      return Fail(DynamoDbService::Error("DuplicateItemException", "Duplicate primary key exists in table"));
+      return Fail(DynamoDbService::Error("DuplicateItemException",
+                                         "Duplicate primary key exists in table"));
     p.new_item = std::move(item);
     return p;
   }
@@ -70,7 +75,8 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
   p.pos = DynamoDbService::PosOf(table.key, *key);
   auto it = table.items.find(p.pos);
   const Item* old_item = it == table.items.end() ? nullptr : &it->second.item;
-  if (s.kind == Statement::Kind::kUpdate && !old_item) return Fail(ConditionFailedError(nullptr, rv));
+  if (s.kind == Statement::Kind::kUpdate && !old_item)
+    return Fail(ConditionFailedError(nullptr, rv));
   if (s.where) {
     auto ok = s.where->Evaluate(old_item ? *old_item : empty);
     if (!ok) return Fail(ok.error());
@@ -85,8 +91,9 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
   if (s.update) {
     for (const auto& path : s.update->Targets())
       if (!path.empty() && path[0].index < 0 && table.key.IsKey(path[0].name))
-        return Fail(AwsError::Validation("One or more parameter values were invalid: Cannot update attribute " +
-                                         path[0].name + ". This attribute is part of the key"));
+        return Fail(AwsError::Validation(
+            "One or more parameter values were invalid: Cannot update attribute " + path[0].name +
+            ". This attribute is part of the key"));
     if (auto e = s.update->Apply(item)) return Fail(*e);
   }
   if (auto e = svc.CheckIndexKeys(table, item)) return Fail(*e);
@@ -99,19 +106,23 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
 
 void Apply(DynamoDbService& svc, aws::Context& c, Prepared& p) {
   if (p.noop) return;
-  if (p.remove) svc.Write(&c, *p.table, p.pos, std::nullopt);
-  else svc.Write(&c, *p.table, p.pos, std::move(p.new_item));
+  if (p.remove)
+    svc.Write(&c, *p.table, p.pos, std::nullopt);
+  else
+    svc.Write(&c, *p.table, p.pos, std::move(p.new_item));
 }
 
 // SELECT: one page of matching items, resuming after the NextToken's key.
-Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Statement& s, const json::object& in) {
+Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Statement& s,
+                            const json::object& in) {
   auto t = svc.ItemTable(c, s.table);
   if (!t) return Fail(t.error());
   Table& table = **t;
   Index* ix = nullptr;
   if (!s.index.empty()) {
     ix = table.FindIndex(s.index);
-    if (!ix) return Fail(AwsError::Validation("The table does not have the specified index: " + s.index));
+    if (!ix)
+      return Fail(AwsError::Validation("The table does not have the specified index: " + s.index));
   }
   const KeySchema& ks = ix ? ix->key : table.key;
   int64_t limit = GetInt(in, "Limit").value_or(0);
@@ -132,7 +143,10 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
       if (!ok) return Fail(ok.error());
       if (!*ok) return true;
     }
-    { if (s.projection) items.emplace_back(s.projection->Apply(view)); else items.emplace_back(view); }
+    if (s.projection)
+      items.emplace_back(s.projection->Apply(view));
+    else
+      items.emplace_back(view);
     if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
       Item k = DynamoDbService::KeyOf(table.key, full);
       if (ix)
@@ -145,7 +159,8 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
   const json::value* hv = KeyEquality(s, ks.hash.name);
   std::string hk = hv ? EncodeKeyValue(*hv) : "";
   uint64_t h = PartitionHash(hk);
-  auto run = [&](auto& map, auto first_key, auto resume_key, auto target, auto in_partition) -> std::optional<AwsError> {
+  auto run = [&](auto& map, auto first_key, auto resume_key, auto target,
+                 auto in_partition) -> std::optional<AwsError> {
     auto it = hv ? map.lower_bound(first_key(Pos{h, hk, ""})) : map.begin();
     if (after) {
       auto resume = map.upper_bound(resume_key(*after));
@@ -167,10 +182,12 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
           Pos tp = DynamoDbService::PosOf(table.key, k);
           return IndexPos{DynamoDbService::PosOf(ix->key, k), tp.hk, tp.rk};
         },
-        [](auto it) { return it->second; }, [&](const IndexPos& k) { return k.index.h == h && k.index.hk == hk; });
+        [](auto it) { return it->second; },
+        [&](const IndexPos& k) { return k.index.h == h && k.index.hk == hk; });
   } else {
     err = run(
-        table.items, [](const Pos& p) { return p; }, [&](const Item& k) { return DynamoDbService::PosOf(table.key, k); },
+        table.items, [](const Pos& p) { return p; },
+        [&](const Item& k) { return DynamoDbService::PosOf(table.key, k); },
         [](auto it) { return it; }, [&](const Pos& k) { return k.h == h && k.hk == hk; });
   }
   if (err) return Fail(*err);
@@ -214,11 +231,13 @@ Result<json::value> DynamoDbService::BatchExecuteStatement(Ctx& c, const In& in)
     bool reads = false, writes = false;
     for (const auto& v : *list) {
       const auto& o = v.get_object();
-      parsed.push_back(Statement::Parse(GetString(o, "Statement").value_or(""), GetArray(o, "Parameters")));
+      parsed.push_back(
+          Statement::Parse(GetString(o, "Statement").value_or(""), GetArray(o, "Parameters")));
       if (parsed.back()) (parsed.back()->kind == Statement::Kind::kSelect ? reads : writes) = true;
     }
     if (reads && writes)
-      return Fail(AwsError::Validation("Unsupported operation: Mixing read and write operations in a batch is not supported"));
+      return Fail(AwsError::Validation(
+          "Unsupported operation: Mixing read and write operations in a batch is not supported"));
     for (size_t i = 0; i < parsed.size(); ++i) {
       const auto& o = (*list)[i].get_object();
       auto& s = parsed[i];
@@ -242,11 +261,17 @@ Result<json::value> DynamoDbService::BatchExecuteStatement(Ctx& c, const In& in)
           } else {
             r["TableName"] = s->table;
             auto it = (*t)->items.find(PosOf((*t)->key, *key));
-            if (it != (*t)->items.end()) { if (s->projection) r["Item"] = s->projection->Apply(it->second.item); else r["Item"] = it->second.item; }
+            if (it != (*t)->items.end()) {
+              if (s->projection)
+                r["Item"] = s->projection->Apply(it->second.item);
+              else
+                r["Item"] = it->second.item;
+            }
           }
         }
       } else {
-        auto p = PrepareWrite(*this, c, *s, GetString(o, "ReturnValuesOnConditionCheckFailure").value_or("NONE"));
+        auto p = PrepareWrite(*this, c, *s,
+                              GetString(o, "ReturnValuesOnConditionCheckFailure").value_or("NONE"));
         if (!p) {
           fail(p.error());
         } else {
@@ -267,10 +292,12 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
   if (auto token = GetString(in, "ClientRequestToken")) {
     token_key = c.account + "/" + c.region + "/partiql/" + std::string(*token);
     request_hash = Sha256Hex(list ? json::serialize(*list) : "");
-    if (auto it = tokens_.find(token_key); it != tokens_.end() && now - it->second.at_ms < 10 * 60 * 1000) {
+    if (auto it = tokens_.find(token_key);
+        it != tokens_.end() && now - it->second.at_ms < 10 * 60 * 1000) {
       if (it->second.request_hash != request_hash)
-        return Fail(Error("IdempotentParameterMismatchException",
-                          "Request parameters do not match with the request parameters of the original request"));
+        return Fail(Error(
+            "IdempotentParameterMismatchException",
+            "Request parameters do not match with the request parameters of the original request"));
       return it->second.response;
     }
   }
@@ -285,7 +312,9 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
       statements.push_back(std::move(*s));
     }
   if (reads && writes)
-    return Fail(AwsError::Validation("Unsupported operation: Mixing read and write operations in a transaction is not supported"));
+    return Fail(
+        AwsError::Validation("Unsupported operation: Mixing read and write operations in a "
+                             "transaction is not supported"));
   json::array responses;
   if (reads) {
     for (const auto& s : statements) {
@@ -295,7 +324,12 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
       if (!key) return Fail(key.error());
       json::object r;
       auto it = (*t)->items.find(PosOf((*t)->key, *key));
-      if (it != (*t)->items.end()) { if (s.projection) r["Item"] = s.projection->Apply(it->second.item); else r["Item"] = it->second.item; }
+      if (it != (*t)->items.end()) {
+        if (s.projection)
+          r["Item"] = s.projection->Apply(it->second.item);
+        else
+          r["Item"] = it->second.item;
+      }
       responses.emplace_back(std::move(r));
     }
     return json::value(json::object{{"Responses", std::move(responses)}});
@@ -306,7 +340,8 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
   std::set<std::pair<Table*, Pos>> seen;
   for (size_t i = 0; i < statements.size(); ++i) {
     const auto& o = (*list)[i].get_object();
-    auto p = PrepareWrite(*this, c, statements[i], GetString(o, "ReturnValuesOnConditionCheckFailure").value_or("NONE"));
+    auto p = PrepareWrite(*this, c, statements[i],
+                          GetString(o, "ReturnValuesOnConditionCheckFailure").value_or("NONE"));
     if (!p) {
       const AwsError& e = p.error();
       if (e.code == "ValidationException" || e.code == "ResourceNotFoundException") return Fail(e);
@@ -319,15 +354,19 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
       continue;
     }
     if (!seen.emplace(p->table, p->pos).second)
-      return Fail(AwsError::Validation("Transaction request cannot include multiple operations on one item"));
+      return Fail(AwsError::Validation(
+          "Transaction request cannot include multiple operations on one item"));
     reasons.emplace_back(json::object{{"Code", "None"}});
     prepared.push_back(std::move(*p));
   }
   if (cancelled) {
     std::string codes;
-    for (const auto& r : reasons) codes += (codes.empty() ? "" : ", ") + std::string(r.get_object().at("Code").get_string());
-    AwsError e = Error("TransactionCanceledException",
-                       "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]");
+    for (const auto& r : reasons)
+      codes += (codes.empty() ? "" : ", ") + std::string(r.get_object().at("Code").get_string());
+    AwsError e =
+        Error("TransactionCanceledException",
+              "Transaction cancelled, please refer cancellation reasons for specific reasons [" +
+                  codes + "]");
     e.extra_json.emplace_back("CancellationReasons", json::serialize(reasons));
     return Fail(std::move(e));
   }

@@ -99,7 +99,8 @@ void DynamoDbService::DisableStream(Table& t, Ctx* c) {
   }
 }
 
-void DynamoDbService::Emit(Ctx* c, Table& t, const Item* old_item, const Item* new_item, bool service_identity) {
+void DynamoDbService::Emit(Ctx* c, Table& t, const Item* old_item, const Item* new_item,
+                           bool service_identity) {
   if (old_item && new_item && ItemsEqual(*old_item, *new_item)) return;
   Stream* s = FindStream(t.stream_arn);
   if (!s || s->shards.empty()) return;
@@ -127,13 +128,16 @@ void DynamoDbService::Emit(Ctx* c, Table& t, const Item* old_item, const Item* n
   d["SizeBytes"] = size;
   d["StreamViewType"] = vt;
   json::object rec{{"eventID", HexEncode(RandomBytes(16))},
-                   {"eventName", !old_item ? "INSERT" : !new_item ? "REMOVE" : "MODIFY"},
+                   {"eventName", !old_item   ? "INSERT"
+                                 : !new_item ? "REMOVE"
+                                             : "MODIFY"},
                    {"eventVersion", "1.1"},
                    {"eventSource", "aws:dynamodb"},
                    {"awsRegion", t.region},
                    {"dynamodb", std::move(d)}};
   if (service_identity)
-    rec["userIdentity"] = json::object{{"PrincipalId", "dynamodb.amazonaws.com"}, {"Type", "Service"}};
+    rec["userIdentity"] =
+        json::object{{"PrincipalId", "dynamodb.amazonaws.com"}, {"Type", "Service"}};
   r.record = std::move(rec);
   PersistRecord(c, *s, r);
   s->shards.back().records.push_back(std::move(r));
@@ -169,7 +173,8 @@ size_t DynamoDbService::SweepTtl(int64_t now_ms) {
         auto n = GetString(v->get_object(), "N");
         if (!n) continue;
         double seconds = std::strtod(std::string(*n).c_str(), nullptr);
-        if (seconds < static_cast<double>(now_s) && seconds >= static_cast<double>(floor_s)) expired.push_back(pos);
+        if (seconds < static_cast<double>(now_s) && seconds >= static_cast<double>(floor_s))
+          expired.push_back(pos);
       }
       for (const auto& pos : expired) Write(nullptr, *t, pos, std::nullopt, true);
       deleted += expired.size();
@@ -182,7 +187,8 @@ size_t DynamoDbService::SweepTtl(int64_t now_ms) {
       for (const auto& sh : s.shards)
         if (!sh.records.empty()) return false;
       if (s.created_ms + kRetentionMs > now_ms) return false;
-      if (env_->store.persistent()) env_->store.Delete(StorePrefix(s.account, s.region) + "streams", s.arn);
+      if (env_->store.persistent())
+        env_->store.Delete(StorePrefix(s.account, s.region) + "streams", s.arn);
       return true;
     });
   }
@@ -199,7 +205,8 @@ void DynamoDbService::ScheduleSweep() {
 
 // ---- the DynamoDB Streams API ----------------------------------------------------------------
 
-DynamoDbStreamsService::DynamoDbStreamsService(DynamoDbService* ddb) : ServiceHandler("dynamodbstreams"), ddb_(ddb) {
+DynamoDbStreamsService::DynamoDbStreamsService(DynamoDbService* ddb)
+    : ServiceHandler("dynamodbstreams"), ddb_(ddb) {
 #define STRATUS_DDBS_OP(name)                     \
   On(#name, [this](Ctx& c, const In& in) -> Out { \
     std::lock_guard lock(ddb_->mu_);              \
@@ -216,7 +223,8 @@ namespace {
 
 AwsError StreamsError(std::string_view shape, std::string message) {
   static const aws::Service* model = aws::CompiledService("dynamodbstreams");
-  if (model && model->FindShape(shape)) return aws::ModelErrorFor(*model, shape, std::move(message));
+  if (model && model->FindShape(shape))
+    return aws::ModelErrorFor(*model, shape, std::move(message));
   return AwsError::Make(std::string(shape), std::move(message));
 }
 
@@ -241,7 +249,8 @@ Result<json::value> DynamoDbStreamsService::ListStreams(Ctx& c, const In& in) {
       more = true;
       break;
     }
-    streams.emplace_back(json::object{{"StreamArn", arn}, {"TableName", s->table_name}, {"StreamLabel", s->label}});
+    streams.emplace_back(
+        json::object{{"StreamArn", arn}, {"TableName", s->table_name}, {"StreamLabel", s->label}});
     last = arn;
   }
   json::object out{{"Streams", std::move(streams)}};
@@ -253,7 +262,8 @@ Result<json::value> DynamoDbStreamsService::DescribeStream(Ctx& c, const In& in)
   std::string arn(GetString(in, "StreamArn").value_or(""));
   Stream* s = ddb_->FindStream(arn);
   if (!s || s->account != c.account)
-    return Fail(StreamsError("ResourceNotFoundException", "Requested resource not found: Stream: " + arn + " not found"));
+    return Fail(StreamsError("ResourceNotFoundException",
+                             "Requested resource not found: Stream: " + arn + " not found"));
   ddb_->TrimStream(*s, ddb_->Now());
   int64_t limit = GetInt(in, "Limit").value_or(100);
   auto start = GetString(in, "ExclusiveStartShardId");
@@ -290,7 +300,8 @@ Result<json::value> DynamoDbStreamsService::DescribeStream(Ctx& c, const In& in)
 
 namespace {
 
-std::string MakeIterator(const std::string& arn, const std::string& shard, uint64_t next, int64_t now) {
+std::string MakeIterator(const std::string& arn, const std::string& shard, uint64_t next,
+                         int64_t now) {
   json::object o{{"a", arn}, {"s", shard}, {"n", next}, {"t", now}};
   return arn + "|1|" + Base64Encode(json::serialize(o));
 }
@@ -303,16 +314,19 @@ Result<json::value> DynamoDbStreamsService::GetShardIterator(Ctx& c, const In& i
   std::string type(GetString(in, "ShardIteratorType").value_or(""));
   Stream* s = ddb_->FindStream(arn);
   if (!s || s->account != c.account)
-    return Fail(StreamsError("ResourceNotFoundException", "Requested resource not found: Stream: " + arn + " not found"));
+    return Fail(StreamsError("ResourceNotFoundException",
+                             "Requested resource not found: Stream: " + arn + " not found"));
   int64_t now = ddb_->Now();
   ddb_->TrimStream(*s, now);
   Shard* sh = nullptr;
   for (auto& x : s->shards)
     if (x.id == shard_id) sh = &x;
   if (!sh)
-    return Fail(StreamsError("ResourceNotFoundException", "Requested resource not found: Shard does not exist"));
+    return Fail(StreamsError("ResourceNotFoundException",
+                             "Requested resource not found: Shard does not exist"));
   auto seq_text = GetString(in, "SequenceNumber");
-  uint64_t horizon = sh->records.empty() ? (sh->closed ? sh->last_seq + 1 : s->next_seq) : sh->records.front().seq;
+  uint64_t horizon =
+      sh->records.empty() ? (sh->closed ? sh->last_seq + 1 : s->next_seq) : sh->records.front().seq;
   uint64_t next = 0;
   if (type == "TRIM_HORIZON") {
     next = sh->records.empty() ? horizon : sh->records.front().seq;
@@ -324,11 +338,12 @@ Result<json::value> DynamoDbStreamsService::GetShardIterator(Ctx& c, const In& i
       return Fail(AwsError::Validation("Must specify a SequenceNumber for iterator type " + type));
     auto seq = ParseSeq(*seq_text);
     if (!seq || *seq < sh->first_seq || (sh->closed && *seq > sh->last_seq) || *seq >= s->next_seq)
-      return Fail(AwsError::Validation("Invalid SequenceNumber for ShardIteratorType: " + type + ". SequenceNumber: " +
-                                       std::string(*seq_text)));
+      return Fail(AwsError::Validation("Invalid SequenceNumber for ShardIteratorType: " + type +
+                                       ". SequenceNumber: " + std::string(*seq_text)));
     if (*seq < horizon)
       return Fail(StreamsError("TrimmedDataAccessException",
-                               "Attempted to access data that has been trimmed: SequenceNumber: " + std::string(*seq_text)));
+                               "Attempted to access data that has been trimmed: SequenceNumber: " +
+                                   std::string(*seq_text)));
     next = type == "AT_SEQUENCE_NUMBER" ? *seq : *seq + 1;
   }
   return json::value(json::object{{"ShardIterator", MakeIterator(s->arn, sh->id, next, now)}});
@@ -352,16 +367,20 @@ Result<json::value> DynamoDbStreamsService::GetRecords(Ctx& c, const In& in) {
   int64_t now = ddb_->Now();
   Stream* s = ddb_->FindStream(arn);
   if (!s || s->account != c.account)
-    return Fail(StreamsError("ResourceNotFoundException", "Requested resource not found: Stream: " + arn + " not found"));
+    return Fail(StreamsError("ResourceNotFoundException",
+                             "Requested resource not found: Stream: " + arn + " not found"));
   if (now - created > kIteratorMs)
-    return Fail(StreamsError("ExpiredIteratorException", "Iterator expired. The iterator was created at time " +
-                                                             FormatHttpDate(created) + " while right now it's " +
-                                                             FormatHttpDate(now) + ". The iterator is valid for 15 minutes."));
+    return Fail(StreamsError("ExpiredIteratorException",
+                             "Iterator expired. The iterator was created at time " +
+                                 FormatHttpDate(created) + " while right now it's " +
+                                 FormatHttpDate(now) + ". The iterator is valid for 15 minutes."));
   ddb_->TrimStream(*s, now);
   Shard* sh = nullptr;
   for (auto& x : s->shards)
     if (x.id == shard_id) sh = &x;
-  if (!sh) return Fail(StreamsError("ResourceNotFoundException", "Requested resource not found: Shard does not exist"));
+  if (!sh)
+    return Fail(StreamsError("ResourceNotFoundException",
+                             "Requested resource not found: Shard does not exist"));
   int64_t limit = GetInt(in, "Limit").value_or(1000);
   json::array records;
   uint64_t pos = next;

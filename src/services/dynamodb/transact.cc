@@ -34,7 +34,8 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
       auto key = CheckKey(**t, GetObject(*g, "Key"));
       if (!key) return Fail(key.error());
       if (!seen.emplace(*t, PosOf((*t)->key, *key)).second)
-        return Fail(AwsError::Validation("Transaction request cannot include multiple operations on one item"));
+        return Fail(AwsError::Validation(
+            "Transaction request cannot include multiple operations on one item"));
       gets.push_back({*t, std::move(*key), std::move(*proj)});
     }
   json::array responses;
@@ -45,7 +46,12 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
     cap.read = true;
     cap.table += 2 * ReadUnits(it == g.table->items.end() ? 0 : it->second.size, true);
     json::object r;
-    if (it != g.table->items.end()) { if (g.projection) r["Item"] = g.projection->Apply(it->second.item); else r["Item"] = it->second.item; }
+    if (it != g.table->items.end()) {
+      if (g.projection)
+        r["Item"] = g.projection->Apply(it->second.item);
+      else
+        r["Item"] = it->second.item;
+    }
     responses.emplace_back(std::move(r));
   }
   json::object out{{"Responses", std::move(responses)}};
@@ -68,8 +74,9 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
     std::erase_if(tokens_, [&](const auto& kv) { return now - kv.second.at_ms >= kTokenMs; });
     if (auto it = tokens_.find(token_key); it != tokens_.end()) {
       if (it->second.request_hash != request_hash)
-        return Fail(Error("IdempotentParameterMismatchException",
-                          "Request parameters do not match with the request parameters of the original request"));
+        return Fail(Error(
+            "IdempotentParameterMismatchException",
+            "Request parameters do not match with the request parameters of the original request"));
       return it->second.response;
     }
   }
@@ -93,16 +100,19 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
       const json::object* spec = nullptr;
       Kind kind{};
       int n = 0;
-      for (auto [name, k] : {std::pair{"ConditionCheck", Kind::kCheck}, std::pair{"Put", Kind::kPut},
-                             std::pair{"Delete", Kind::kDelete}, std::pair{"Update", Kind::kUpdate}})
+      for (auto [name, k] :
+           {std::pair{"ConditionCheck", Kind::kCheck}, std::pair{"Put", Kind::kPut},
+            std::pair{"Delete", Kind::kDelete}, std::pair{"Update", Kind::kUpdate}})
         if (auto* s = GetObject(o, name)) {
           spec = s;
           kind = k;
           ++n;
         }
       if (n != 1)
-        return Fail(AwsError::Validation("TransactItems can only contain one of Check, Put, Update or Delete"));
-      Placeholders ph(GetObject(*spec, "ExpressionAttributeNames"), GetObject(*spec, "ExpressionAttributeValues"));
+        return Fail(AwsError::Validation(
+            "TransactItems can only contain one of Check, Put, Update or Delete"));
+      Placeholders ph(GetObject(*spec, "ExpressionAttributeNames"),
+                      GetObject(*spec, "ExpressionAttributeValues"));
       Action a{kind, nullptr, {}, {}, std::nullopt, std::nullopt, std::nullopt, spec};
       if (kind == Kind::kUpdate) {
         auto u = Update::Parse(GetString(*spec, "UpdateExpression").value_or(""), ph);
@@ -114,7 +124,8 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
         if (!cond) return Fail(cond.error());
         a.cond = std::move(*cond);
       } else if (kind == Kind::kCheck) {
-        return Fail(AwsError::Validation("The ConditionExpression parameter is required for a ConditionCheck"));
+        return Fail(AwsError::Validation(
+            "The ConditionExpression parameter is required for a ConditionCheck"));
       }
       if (auto e = ph.CheckAllUsed()) return Fail(*e);
       auto t = ItemTable(c, GetString(*spec, "TableName").value_or(""));
@@ -134,11 +145,13 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
       if (a.update)
         for (const auto& p : a.update->Targets())
           if (!p.empty() && p[0].index < 0 && (*t)->key.IsKey(p[0].name))
-            return Fail(AwsError::Validation("One or more parameter values were invalid: Cannot update attribute " +
-                                             p[0].name + ". This attribute is part of the key"));
+            return Fail(AwsError::Validation(
+                "One or more parameter values were invalid: Cannot update attribute " + p[0].name +
+                ". This attribute is part of the key"));
       a.pos = PosOf((*t)->key, a.key);
       if (!seen.emplace(*t, a.pos).second)
-        return Fail(AwsError::Validation("Transaction request cannot include multiple operations on one item"));
+        return Fail(AwsError::Validation(
+            "Transaction request cannot include multiple operations on one item"));
       actions.push_back(std::move(a));
     }
   // Evaluate every condition and compute every new item before changing anything.
@@ -158,8 +171,10 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
         reason = json::object{{"Code", "ValidationError"}, {"Message", r.error().message}};
         ok = false;
       } else if (!*r) {
-        reason = json::object{{"Code", "ConditionalCheckFailed"}, {"Message", "The conditional request failed"}};
-        if (old_item && GetString(*a.spec, "ReturnValuesOnConditionCheckFailure").value_or("NONE") == "ALL_OLD")
+        reason = json::object{{"Code", "ConditionalCheckFailed"},
+                              {"Message", "The conditional request failed"}};
+        if (old_item &&
+            GetString(*a.spec, "ReturnValuesOnConditionCheckFailure").value_or("NONE") == "ALL_OLD")
           reason["Item"] = *old_item;
         ok = false;
       }
@@ -185,8 +200,10 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
     std::string codes;
     for (const auto& r : reasons)
       codes += (codes.empty() ? "" : ", ") + std::string(r.get_object().at("Code").get_string());
-    AwsError e = Error("TransactionCanceledException",
-                       "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes + "]");
+    AwsError e =
+        Error("TransactionCanceledException",
+              "Transaction cancelled, please refer cancellation reasons for specific reasons [" +
+                  codes + "]");
     e.extra_json.emplace_back("CancellationReasons", json::serialize(reasons));
     return Fail(std::move(e));
   }
