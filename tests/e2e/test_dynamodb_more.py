@@ -298,3 +298,42 @@ def test_accounts_are_isolated(client):
     with pytest.raises(ClientError) as e:
         b.describe_table(TableName=n)
     assert err(e)[0] == "ResourceNotFoundException"
+
+
+# ---- table ARNs, settings-only features -------------------------------------------------------
+
+def test_table_name_as_arn_and_warm_throughput(ddb):
+    n = make_table(ddb)
+    arn = ddb.describe_table(TableName=n)["Table"]["TableArn"]
+    ddb.put_item(TableName=arn, Item={"pk": {"S": "a"}})
+    assert ddb.get_item(TableName=n, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+    t = ddb.describe_table(TableName=arn)["Table"]
+    assert t["TableName"] == n
+    assert t["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    ddb.delete_table(TableName=arn)
+    with pytest.raises(ClientError) as e:
+        ddb.describe_table(TableName=n)
+    assert err(e)[0] == "ResourceNotFoundException"
+
+
+def test_contributor_insights_and_resource_policy(ddb):
+    n = make_table(ddb)
+    d = ddb.describe_contributor_insights(TableName=n)
+    assert d["ContributorInsightsStatus"] == "DISABLED" and "ContributorInsightsRuleList" not in d
+    assert ddb.update_contributor_insights(TableName=n, ContributorInsightsAction="ENABLE")[
+        "ContributorInsightsStatus"] == "ENABLING"
+    d = ddb.describe_contributor_insights(TableName=n)
+    assert d["ContributorInsightsStatus"] == "ENABLED" and len(d["ContributorInsightsRuleList"]) == 4
+    assert {"TableName": n, "ContributorInsightsStatus": "ENABLED"} in \
+        ddb.list_contributor_insights(TableName=n)["ContributorInsightsSummaries"]
+    arn = ddb.describe_table(TableName=n)["Table"]["TableArn"]
+    with pytest.raises(ClientError) as e:
+        ddb.get_resource_policy(ResourceArn=arn)
+    assert err(e) == ("PolicyNotFoundException", f"Resource-based policy not found for the provided ResourceArn: {arn}")
+    policy = '{"Version":"2012-10-17","Statement":[]}'
+    rev = ddb.put_resource_policy(ResourceArn=arn, Policy=policy)["RevisionId"]
+    got = ddb.get_resource_policy(ResourceArn=arn)
+    assert got["Policy"] == policy and got["RevisionId"] == rev
+    assert ddb.delete_resource_policy(ResourceArn=arn)["RevisionId"] == rev
+    assert ddb.list_global_tables()["GlobalTables"] == []
+    assert ddb.describe_kinesis_streaming_destination(TableName=n)["KinesisDataStreamDestinations"] == []
