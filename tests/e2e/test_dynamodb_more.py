@@ -337,3 +337,23 @@ def test_contributor_insights_and_resource_policy(ddb):
     assert ddb.delete_resource_policy(ResourceArn=arn)["RevisionId"] == rev
     assert ddb.list_global_tables()["GlobalTables"] == []
     assert ddb.describe_kinesis_streaming_destination(TableName=n)["KinesisDataStreamDestinations"] == []
+
+
+def test_throughput_enforcement_setting(start_stratus):
+    server = start_stratus()
+    from stratus_helpers import make_client
+    ddb = make_client("dynamodb", server.url)
+    n = f"m-{uuid.uuid4().hex[:10]}"
+    ddb.create_table(TableName=n, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    for i in range(5):  # off by default: never throttled
+        ddb.put_item(TableName=n, Item={"pk": {"S": f"k{i}"}})
+    assert requests.post(f"{server.url}/_stratus/dynamodb/settings?enforce_throughput=true").json() == {
+        "enforce_throughput": True}
+    with pytest.raises(ClientError) as e:
+        for i in range(20):  # one write unit per second: the bucket empties at once
+            ddb.put_item(TableName=n, Item={"pk": {"S": f"w{i}"}, "d": {"S": "x" * 3000}})
+    assert err(e) == ("ProvisionedThroughputExceededException",
+                      "The level of configured provisioned throughput for the table was exceeded. "
+                      "Consider increasing your provisioning level with the UpdateTable API.")

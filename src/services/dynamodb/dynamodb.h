@@ -94,6 +94,12 @@ struct Table {
   bool pitr_enabled = false;
   int64_t pitr_since_ms = 0;
   std::map<std::string, std::string> tags;
+  std::string policy, policy_revision;  // resource-based policy
+  // Contributor Insights status by index name ("" for the table): ENABLED or DISABLED.
+  std::map<std::string, std::string> insights;
+  // Token buckets of the optional throughput enforcement (not persisted).
+  double read_tokens = 0, write_tokens = 0;
+  int64_t tokens_at_ms = 0;
   ItemMap items;
   size_t size_bytes = 0;
 
@@ -188,6 +194,17 @@ class DynamoDbService final : public aws::ServiceHandler {
   Out ExecuteStatement(Ctx& c, const In& in);
   Out BatchExecuteStatement(Ctx& c, const In& in);
   Out ExecuteTransaction(Ctx& c, const In& in);
+  // extras.cc
+  Out DescribeContributorInsights(Ctx& c, const In& in);
+  Out UpdateContributorInsights(Ctx& c, const In& in);
+  Out ListContributorInsights(Ctx& c, const In& in);
+  Out PutResourcePolicy(Ctx& c, const In& in);
+  Out GetResourcePolicy(Ctx& c, const In& in);
+  Out DeleteResourcePolicy(Ctx& c, const In& in);
+  Out DescribeKinesisStreamingDestination(Ctx& c, const In& in);
+  Out ListGlobalTables(Ctx& c, const In& in);
+  Out ListExports(Ctx& c, const In& in);
+  Out ListImports(Ctx& c, const In& in);
   // backups.cc
   Out CreateBackup(Ctx& c, const In& in);
   Out DescribeBackup(Ctx& c, const In& in);
@@ -255,6 +272,12 @@ class DynamoDbService final : public aws::ServiceHandler {
   // ReturnItemCollectionMetrics SIZE: only tables with local secondary indexes.
   std::optional<json::value> CollectionMetrics(const Table& t, const In& in, const Item& key) const;
 
+  // Optional throughput enforcement (off unless STRATUS_DYNAMODB_THROUGHPUT=enforce or
+  // /_stratus/dynamodb/settings?enforce_throughput=true): a PROVISIONED table admits a request
+  // while its bucket (one second of capacity) is not empty. nullopt: admitted.
+  std::optional<AwsError> Admit(Table& t, bool write);
+  void Consume(Table& t, bool write, double units);
+
   // Streams (streams.cc)
   void EnableStream(Table& t, const std::string& view_type, Ctx* c);
   void DisableStream(Table& t, Ctx* c);
@@ -287,6 +310,7 @@ class DynamoDbService final : public aws::ServiceHandler {
   std::map<std::pair<std::string, std::string>, Region> regions_;
   std::map<std::string, Idempotent> tokens_;  // account/region/token -> first answer
   int64_t offset_ms_ = 0;                     // /_stratus/dynamodb/advance
+  bool enforce_throughput_ = false;
   uint64_t sweep_task_ = 0;
   aws::ServiceEnv* env_ = nullptr;
 };

@@ -6,6 +6,7 @@
 #include <boost/json/memory_resource.hpp>
 #include <boost/json/storage_ptr.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -57,6 +58,16 @@ DynamoDbService::DynamoDbService() : ServiceHandler("dynamodb") {
   STRATUS_DDB_OP(RestoreTableToPointInTime);
   STRATUS_DDB_OP(DescribeContinuousBackups);
   STRATUS_DDB_OP(UpdateContinuousBackups);
+  STRATUS_DDB_OP(DescribeContributorInsights);
+  STRATUS_DDB_OP(UpdateContributorInsights);
+  STRATUS_DDB_OP(ListContributorInsights);
+  STRATUS_DDB_OP(PutResourcePolicy);
+  STRATUS_DDB_OP(GetResourcePolicy);
+  STRATUS_DDB_OP(DeleteResourcePolicy);
+  STRATUS_DDB_OP(DescribeKinesisStreamingDestination);
+  STRATUS_DDB_OP(ListGlobalTables);
+  STRATUS_DDB_OP(ListExports);
+  STRATUS_DDB_OP(ListImports);
 #undef STRATUS_DDB_OP
 }
 
@@ -81,6 +92,12 @@ DynamoDbService::Region& DynamoDbService::RegionOf(const std::string& account,
 
 Table* DynamoDbService::FindTable(const std::string& account, const std::string& region,
                                   std::string_view name) {
+  // TableName may also be the table's ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME).
+  if (name.starts_with("arn:")) {
+    std::string prefix = "arn:aws:dynamodb:" + region + ":" + account + ":table/";
+    if (!name.starts_with(prefix)) return nullptr;
+    name.remove_prefix(prefix.size());
+  }
   auto& r = RegionOf(account, region);
   auto it = r.tables.find(std::string(name));
   return it == r.tables.end() ? nullptr : it->second.get();
@@ -590,6 +607,36 @@ std::optional<json::value> DynamoDbService::CollectionMetrics(const Table& t, co
                                   {"SizeEstimateRangeGB", json::array{0.0, 1.0}}});
 }
 
+// ---- throughput ----
+
+namespace {
+void Refill(Table& t, int64_t now) {
+  double elapsed = static_cast<double>(now - t.tokens_at_ms) / 1000.0;
+  if (t.tokens_at_ms == 0) {
+    t.read_tokens = static_cast<double>(t.rcu);
+    t.write_tokens = static_cast<double>(t.wcu);
+  } else if (elapsed > 0) {
+    t.read_tokens = std::min<double>(t.rcu, t.read_tokens + elapsed * t.rcu);
+    t.write_tokens = std::min<double>(t.wcu, t.write_tokens + elapsed * t.wcu);
+  }
+  t.tokens_at_ms = now;
+}
+}  // namespace
+
+std::optional<AwsError> DynamoDbService::Admit(Table& t, bool write) {
+  if (!enforce_throughput_ || t.billing_mode != "PROVISIONED") return std::nullopt;
+  Refill(t, Now());
+  if ((write ? t.write_tokens : t.read_tokens) > 0) return std::nullopt;
+  return Error("ProvisionedThroughputExceededException",
+               "The level of configured provisioned throughput for the table was exceeded. "
+               "Consider increasing your provisioning level with the UpdateTable API.");
+}
+
+void DynamoDbService::Consume(Table& t, bool write, double units) {
+  if (!enforce_throughput_ || t.billing_mode != "PROVISIONED") return;
+  (write ? t.write_tokens : t.read_tokens) -= units;
+}
+
 // ---- persistence ---------------------------------------------------------------------------
 
 json::object DynamoDbService::SerializeTable(const Table& t) const {
@@ -631,6 +678,11 @@ json::object DynamoDbService::SerializeTable(const Table& t) const {
   json::object tags;
   for (const auto& [k, v] : t.tags) tags[k] = v;
   o["tags"] = std::move(tags);
+  o["policy"] = t.policy;
+  o["policy_revision"] = t.policy_revision;
+  json::object insights;
+  for (const auto& [k, v] : t.insights) insights[k] = v;
+  o["insights"] = std::move(insights);
   return o;
 }
 
@@ -704,6 +756,11 @@ std::unique_ptr<Table> DynamoDbService::DeserializeTable(const json::object& o) 
   t->ttl_enabled = GetBool(o, "ttl_enabled").value_or(false);
   t->pitr_enabled = GetBool(o, "pitr").value_or(false);
   t->pitr_since_ms = GetInt(o, "pitr_since").value_or(0);
+  t->policy = GetString(o, "policy").value_or("");
+  t->policy_revision = GetString(o, "policy_revision").value_or("");
+  if (auto* ins = GetObject(o, "insights"))
+    for (const auto& [k, v] : *ins)
+      if (v.is_string()) t->insights[k] = std::string(v.get_string());
   if (auto* tags = GetObject(o, "tags"))
     for (const auto& [k, v] : *tags)
       if (v.is_string()) t->tags[k] = std::string(v.get_string());
@@ -904,6 +961,8 @@ void DynamoDbService::Start(aws::ServiceEnv& env) {
                    std::string arn = b->arn;
                    RegionOf(b->account, b->region).backups[arn] = std::move(b);
                  });
+  if (const char* v = std::getenv("STRATUS_DYNAMODB_THROUGHPUT"))
+    enforce_throughput_ = std::string_view(v) == "enforce" || std::string_view(v) == "true";
   ScheduleSweep();
 }
 
@@ -929,6 +988,15 @@ bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view res
     resp.status = 200;
     resp.headers.Set("Content-Type", "application/json");
     resp.body = json::serialize(json::object{{"offset_seconds", offset_ms_ / 1000}});
+    return true;
+  }
+  if (rest == "settings") {
+    std::lock_guard lock(mu_);
+    for (const auto& [k, v] : req.QueryParams())
+      if (k == "enforce_throughput") enforce_throughput_ = v == "true";
+    resp.status = 200;
+    resp.headers.Set("Content-Type", "application/json");
+    resp.body = json::serialize(json::object{{"enforce_throughput", enforce_throughput_}});
     return true;
   }
   if (rest == "ttl-sweep") {

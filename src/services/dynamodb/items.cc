@@ -88,6 +88,8 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   json::object out;
   Capacity cap;
   AddWriteCapacity(table, old_item, &item, cap);
+  if (auto e = Admit(table, true)) return Fail(*e);
+  Consume(table, true, cap.table);
   if (rv == "ALL_OLD" && old_item) out["Attributes"] = *old_item;
   std::optional<json::value> metrics = CollectionMetrics(table, in, item);
   WriteAt(&c, table, it, pos, std::move(item));
@@ -114,6 +116,8 @@ Result<json::value> DynamoDbService::GetItem(Ctx& c, const In& in) {
   Capacity cap;
   cap.read = true;
   cap.table = ReadUnits(it == table.items.end() ? 0 : it->second.size, consistent);
+  if (auto e = Admit(table, false)) return Fail(*e);
+  Consume(table, false, cap.table);
   if (it != table.items.end()) {
     if (*proj)
       out["Item"] = (*proj)->Apply(it->second.item);
@@ -173,6 +177,8 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
   json::object out;
   Capacity cap;
   AddWriteCapacity(table, old_item, &item, cap);
+  if (auto e = Admit(table, true)) return Fail(*e);
+  Consume(table, true, cap.table);
   static const std::vector<Path> no_paths;
   const auto& targets = update ? update->Targets() : no_paths;
   Item attrs;
@@ -221,6 +227,8 @@ Result<json::value> DynamoDbService::DeleteItem(Ctx& c, const In& in) {
   json::object out;
   Capacity cap;
   AddWriteCapacity(table, old_item, nullptr, cap);
+  if (auto e = Admit(table, true)) return Fail(*e);
+  Consume(table, true, cap.table);
   if (rv == "ALL_OLD" && old_item) out["Attributes"] = *old_item;
   if (old_item) Write(&c, table, pos, std::nullopt);
   AddCapacity(out, in, table.name, cap);

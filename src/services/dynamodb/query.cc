@@ -221,6 +221,7 @@ Result<std::optional<IndexPos>> StartOf<IndexPos>(const ReadPlan& plan, const js
 template <typename Map, typename K>
 Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
                              const Span<K>& span, const json::object& in) {
+  if (auto e = svc.Admit(*plan.table, false)) return Fail(*e);
   auto start = StartOf<K>(plan, in);
   if (!start) return Fail(start.error());
   const Table& t = *plan.table;
@@ -279,6 +280,7 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
   DynamoDbService::Capacity cap;
   cap.read = true;
   double units = DynamoDbService::ReadUnits(bytes, plan.consistent);
+  svc.Consume(*plan.table, false, units);
   if (ix)
     (ix->global ? cap.gsi : cap.lsi)[ix->name] = units;
   else

@@ -88,6 +88,13 @@ json::object Throughput(int64_t rcu, int64_t wcu, int64_t inc_ms, int64_t dec_ms
   return o;
 }
 
+// The default warm throughput of tables and GSIs (DynamoDB developer guide, "Warm
+// throughput": 12,000 read and 4,000 write units per second).
+json::object WarmThroughput() {
+  return json::object{
+      {"ReadUnitsPerSecond", 12000}, {"WriteUnitsPerSecond", 4000}, {"Status", "ACTIVE"}};
+}
+
 }  // namespace
 
 std::optional<AwsError> DynamoDbService::BuildTable(const In& in, Table& t, bool restore) {
@@ -303,6 +310,7 @@ json::object DynamoDbService::Describe(const Table& t) const {
       x["IndexStatus"] = ix.status;
       x["ProvisionedThroughput"] = Throughput(ix.rcu, ix.wcu, 0, 0, 0);
     }
+    if (ix.global) x["WarmThroughput"] = WarmThroughput();
     x["IndexSizeBytes"] = ix.size_bytes;
     x["ItemCount"] = ix.entries.size();
     x["IndexArn"] = ix.arn;
@@ -322,6 +330,7 @@ json::object DynamoDbService::Describe(const Table& t) const {
         json::object{{"Status", "ENABLED"}, {"SSEType", "KMS"}, {"KMSMasterKeyArn", t.sse_kms_key}};
   if (!t.table_class.empty()) d["TableClassSummary"] = json::object{{"TableClass", t.table_class}};
   d["DeletionProtectionEnabled"] = t.deletion_protection;
+  d["WarmThroughput"] = WarmThroughput();
   return d;
 }
 
@@ -372,13 +381,13 @@ Result<json::value> DynamoDbService::UpdateTable(Ctx& c, const In& in) {
                              "SSESpecification or ReplicaUpdates is required"));
   std::string new_mode = mode ? std::string(*mode) : t->billing_mode;
   if (new_mode == "PAY_PER_REQUEST" && pt)
-    return Fail(
-        AwsError::Validation(kInvalid + "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
-                                        "specified when BillingMode is PAY_PER_REQUEST"));
+    return Fail(AwsError::Validation(kInvalid +
+                                     "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                                     "specified when BillingMode is PAY_PER_REQUEST"));
   if (new_mode == "PROVISIONED" && t->billing_mode == "PAY_PER_REQUEST" && !pt)
-    return Fail(
-        AwsError::Validation(kInvalid + "ReadCapacityUnits and WriteCapacityUnits must both be "
-                                        "specified when BillingMode is PROVISIONED"));
+    return Fail(AwsError::Validation(kInvalid +
+                                     "ReadCapacityUnits and WriteCapacityUnits must both be "
+                                     "specified when BillingMode is PROVISIONED"));
   int64_t now = Now();
   if (pt && t->billing_mode == "PROVISIONED" && new_mode == "PROVISIONED") {
     int64_t rcu = GetInt(*pt, "ReadCapacityUnits").value_or(t->rcu),
@@ -598,10 +607,11 @@ Result<json::value> DynamoDbService::UpdateTable(Ctx& c, const In& in) {
 Result<json::value> DynamoDbService::DeleteTable(Ctx& c, const In& in) {
   std::string name(GetString(in, "TableName").value_or(""));
   Region& r = RegionOf(c.account, c.region);
-  auto it = r.tables.find(name);
-  if (it == r.tables.end())
+  Table* found = FindTable(c.account, c.region, name);
+  if (!found)
     return Fail(Error("ResourceNotFoundException",
                       "Requested resource not found: Table: " + name + " not found"));
+  auto it = r.tables.find(found->name);
   Table& t = *it->second;
   if (t.deletion_protection)
     return Fail(AwsError::Validation(
@@ -613,7 +623,7 @@ Result<json::value> DynamoDbService::DeleteTable(Ctx& c, const In& in) {
   store::Store& st = env_->store;
   if (st.persistent()) {
     c.Persisted(st.DeletePrefix(t.StoreItems()));
-    c.Persisted(st.Delete(StorePrefix(c.account, c.region) + "tables", name));
+    c.Persisted(st.Delete(StorePrefix(c.account, c.region) + "tables", t.name));
   }
   r.tables.erase(it);
   return json::value(json::object{{"TableDescription", std::move(d)}});
