@@ -357,3 +357,64 @@ def test_throughput_enforcement_setting(start_stratus):
     assert err(e) == ("ProvisionedThroughputExceededException",
                       "The level of configured provisioned throughput for the table was exceeded. "
                       "Consider increasing your provisioning level with the UpdateTable API.")
+
+
+def test_number_and_binary_sort_key_order(ddb):
+    import decimal
+    n = f"m-{uuid.uuid4().hex[:10]}"
+    ddb.create_table(TableName=n, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+    values = ["-1E+10", "-5.5", "-5", "-0.001", "0", "0.001", "0.0011", "1", "1.5", "10", "1E+10",
+              "99999999999999999999999999999999999999", "-1E-130", "1E-130", "-55", "9.9E+125"]
+    for v in values:
+        ddb.put_item(TableName=n, Item={"pk": {"S": "p"}, "sk": {"N": v}})
+    q = ddb.query(TableName=n, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}})
+    got = [decimal.Decimal(i["sk"]["N"]) for i in q["Items"]]
+    assert got == sorted(decimal.Decimal(v) for v in values)
+    q = ddb.query(TableName=n, KeyConditionExpression="pk = :p AND sk < :z", ScanIndexForward=False,
+                  ExpressionAttributeValues={":p": {"S": "p"}, ":z": {"N": "0"}})
+    negatives = sorted((decimal.Decimal(v) for v in values if decimal.Decimal(v) < 0), reverse=True)
+    assert [decimal.Decimal(i["sk"]["N"]) for i in q["Items"]] == negatives
+    b = f"m-{uuid.uuid4().hex[:10]}"
+    ddb.create_table(TableName=b, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "B"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+    blobs = [b"\xff", b"\x00", b"\x7f\x01", b"\x80", b"\x00\x00", b"a"]
+    for v in blobs:
+        ddb.put_item(TableName=b, Item={"pk": {"S": "p"}, "sk": {"B": v}})
+    q = ddb.query(TableName=b, KeyConditionExpression="pk = :p AND begins_with(sk, :x)",
+                  ExpressionAttributeValues={":p": {"S": "p"}, ":x": {"B": b"\x00"}})
+    assert [i["sk"]["B"] for i in q["Items"]] == [b"\x00", b"\x00\x00"]
+    q = ddb.query(TableName=b, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}})
+    assert [i["sk"]["B"] for i in q["Items"]] == sorted(blobs)
+
+
+def test_sets_add_delete_and_conditions(ddb):
+    n = make_table(ddb)
+    ddb.put_item(TableName=n, Item={"pk": {"S": "a"}, "tags": {"SS": ["x", "y"]}, "n": {"N": "5"}})
+    ddb.update_item(TableName=n, Key={"pk": {"S": "a"}}, UpdateExpression="ADD tags :t, n :one",
+                    ExpressionAttributeValues={":t": {"SS": ["z"]}, ":one": {"N": "1"}})
+    ddb.update_item(TableName=n, Key={"pk": {"S": "a"}}, UpdateExpression="DELETE tags :d",
+                    ExpressionAttributeValues={":d": {"SS": ["x"]}})
+    item = ddb.get_item(TableName=n, Key={"pk": {"S": "a"}})["Item"]
+    assert sorted(item["tags"]["SS"]) == ["y", "z"] and item["n"] == {"N": "6"}
+    with pytest.raises(ClientError) as e:
+        ddb.delete_item(TableName=n, Key={"pk": {"S": "a"}},
+                        ConditionExpression="contains(tags, :v) AND size(tags) > :two",
+                        ExpressionAttributeValues={":v": {"S": "y"}, ":two": {"N": "2"}})
+    assert err(e)[0] == "ConditionalCheckFailedException"
+    ddb.delete_item(TableName=n, Key={"pk": {"S": "a"}},
+                    ConditionExpression="contains(tags, :v) AND attribute_type(n, :num)",
+                    ExpressionAttributeValues={":v": {"S": "y"}, ":num": {"S": "N"}})
+    assert "Item" not in ddb.get_item(TableName=n, Key={"pk": {"S": "a"}})
+
+
+def test_hash_only_table_rejects_sort_key_condition(ddb):
+    n = make_table(ddb)
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=n, KeyConditionExpression="pk = :p AND sk > :s",
+                  ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"S": "b"}})
+    assert err(e)[0] == "ValidationException"

@@ -334,6 +334,8 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
   if (auto e = ValidateValue(hv)) return Fail(*e);
   if (ScalarType(hv) != ks.hash.type) return Fail(AwsError::Validation(mismatch));
   RangeBounds b;
+  if (kc->op != KeyCondition::Op::kNone && !ks.range)
+    return Fail(AwsError::Validation("Query key condition not supported"));
   if (kc->op != KeyCondition::Op::kNone) {
     json::value v1 = kc->v1, v2 = kc->v2;
     if (auto e = ValidateValue(v1)) return Fail(*e);
