@@ -418,3 +418,27 @@ def test_hash_only_table_rejects_sort_key_condition(ddb):
         ddb.query(TableName=n, KeyConditionExpression="pk = :p AND sk > :s",
                   ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"S": "b"}})
     assert err(e)[0] == "ValidationException"
+
+
+def test_stream_shard_rollover(start_stratus):
+    server = start_stratus()
+    from stratus_helpers import make_client
+    ddb = make_client("dynamodb", server.url)
+    streams = make_client("dynamodbstreams", server.url)
+    n = make_table(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName=n)["Table"]["LatestStreamArn"]
+    ddb.put_item(TableName=n, Item={"pk": {"S": "a"}})
+    requests.post(f"{server.url}/_stratus/dynamodb/advance?seconds={4 * 3600 + 1}")
+    ddb.put_item(TableName=n, Item={"pk": {"S": "b"}})
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    assert len(shards) == 2
+    assert "EndingSequenceNumber" in shards[0]["SequenceNumberRange"]
+    assert shards[1]["ParentShardId"] == shards[0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shards[0]["ShardId"],
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    r = streams.get_records(ShardIterator=it)
+    assert [x["dynamodb"]["Keys"]["pk"]["S"] for x in r["Records"]] == ["a"]
+    assert "NextShardIterator" not in r  # a closed shard read to its end
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shards[1]["ShardId"],
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert [x["dynamodb"]["Keys"]["pk"]["S"] for x in streams.get_records(ShardIterator=it)["Records"]] == ["b"]

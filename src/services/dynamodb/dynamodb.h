@@ -118,6 +118,7 @@ struct Shard {
   std::string id, parent;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;  // 0 while open
+  int64_t created_ms = 0;
   bool closed = false;
   std::deque<StreamRecord> records;
 };

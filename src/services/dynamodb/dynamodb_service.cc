@@ -802,7 +802,8 @@ void DynamoDbService::PersistStream(Ctx* c, const Stream& s) {
                                      {"parent", sh.parent},
                                      {"first", sh.first_seq},
                                      {"last", sh.last_seq},
-                                     {"closed", sh.closed}});
+                                     {"closed", sh.closed},
+                                     {"created", sh.created_ms}});
   o["shards"] = std::move(shards);
   // The key schema's types travel in attribute definitions.
   json::array defs;
@@ -912,6 +913,7 @@ void DynamoDbService::Start(aws::ServiceEnv& env) {
                        sh.first_seq = static_cast<uint64_t>(GetInt(x, "first").value_or(0));
                        sh.last_seq = static_cast<uint64_t>(GetInt(x, "last").value_or(0));
                        sh.closed = GetBool(x, "closed").value_or(false);
+                       sh.created_ms = GetInt(x, "created").value_or(s->created_ms);
                        s->shards.push_back(std::move(sh));
                      }
                    std::string arn = s->arn;
@@ -931,14 +933,14 @@ void DynamoDbService::Start(aws::ServiceEnv& env) {
                    r.seq = static_cast<uint64_t>(GetInt(*o, "seq").value_or(0));
                    r.created_ms = GetInt(*o, "created").value_or(0);
                    if (auto* rec = GetObject(*o, "record")) r.record = *rec;
-                   // Records belong to the shard whose range holds them (the last one when it is
-                   // open).
-                   for (auto& sh : s->shards)
-                     if (r.seq >= sh.first_seq && (!sh.closed || r.seq <= sh.last_seq)) {
-                       sh.records.push_back(std::move(r));
+                   // A record belongs to the latest shard that starts at or before it.
+                   uint64_t seq = r.seq;
+                   for (auto sh = s->shards.rbegin(); sh != s->shards.rend(); ++sh)
+                     if (seq >= sh->first_seq) {
+                       sh->records.push_back(std::move(r));
                        break;
                      }
-                   if (r.seq >= s->next_seq) s->next_seq = r.seq + 1;
+                   if (seq >= s->next_seq) s->next_seq = seq + 1;
                  });
   env.store.Scan("dynamodb/",
                  [&](std::string_view table, std::string_view key, std::string_view value) {

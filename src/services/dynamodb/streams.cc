@@ -19,6 +19,8 @@ namespace {
 constexpr int64_t kRetentionMs = 24 * 3600 * 1000;
 constexpr int64_t kIteratorMs = 15 * 60 * 1000;
 constexpr int64_t kSweepEveryMs = 30 * 1000;
+// AWS closes a stream's shard and opens a child about every four hours.
+constexpr int64_t kShardLifetimeMs = 4 * 3600 * 1000;
 
 std::string SeqText(uint64_t seq) {
   char buf[32];
@@ -77,6 +79,7 @@ void DynamoDbService::EnableStream(Table& t, const std::string& view_type, Ctx* 
   Shard sh;
   sh.id = NewShardId(now);
   sh.first_seq = s->next_seq;
+  sh.created_ms = now;
   s->shards.push_back(std::move(sh));
   t.stream_enabled = true;
   t.stream_view_type = view_type;
@@ -106,6 +109,17 @@ void DynamoDbService::Emit(Ctx* c, Table& t, const Item* old_item, const Item* n
   if (!s || s->shards.empty()) return;
   int64_t now = Now();
   TrimStream(*s, now);
+  if (Shard& open = s->shards.back(); now - open.created_ms >= kShardLifetimeMs) {
+    open.closed = true;
+    open.last_seq = open.records.empty() ? open.first_seq : open.records.back().seq;
+    Shard child;
+    child.id = NewShardId(now);
+    child.parent = open.id;
+    child.first_seq = s->next_seq;
+    child.created_ms = now;
+    s->shards.push_back(std::move(child));
+    PersistStream(c, *s);
+  }
   StreamRecord r;
   r.seq = s->next_seq++;
   r.created_ms = now;
