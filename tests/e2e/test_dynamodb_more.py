@@ -442,3 +442,26 @@ def test_stream_shard_rollover(start_stratus):
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=shards[1]["ShardId"],
                                     ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     assert [x["dynamodb"]["Keys"]["pk"]["S"] for x in streams.get_records(ShardIterator=it)["Records"]] == ["b"]
+
+
+def test_point_in_time_restore_undoes_later_writes(start_stratus):
+    server = start_stratus()
+    from stratus_helpers import make_client
+    ddb = make_client("dynamodb", server.url)
+    n = make_table(ddb)
+    ddb.put_item(TableName=n, Item={"pk": {"S": "before-pitr"}})
+    d = ddb.update_continuous_backups(TableName=n, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    earliest = d["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"]
+    ddb.put_item(TableName=n, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    requests.post(f"{server.url}/_stratus/dynamodb/advance?seconds=100")
+    ddb.put_item(TableName=n, Item={"pk": {"S": "a"}, "v": {"N": "2"}})
+    ddb.put_item(TableName=n, Item={"pk": {"S": "b"}})
+    ddb.delete_item(TableName=n, Key={"pk": {"S": "before-pitr"}})
+    import datetime as dt
+    at = earliest + dt.timedelta(seconds=50)
+    r = ddb.restore_table_to_point_in_time(SourceTableName=n, TargetTableName=n + "-then", RestoreDateTime=at)
+    assert int(r["TableDescription"]["RestoreSummary"]["RestoreDateTime"].timestamp()) == int(at.timestamp())
+    items = {i["pk"]["S"]: i for i in ddb.scan(TableName=n + "-then")["Items"]}
+    assert sorted(items) == ["a", "before-pitr"] and items["a"]["v"] == {"N": "1"}
+    ddb.restore_table_to_point_in_time(SourceTableName=n, TargetTableName=n + "-now", UseLatestRestorableTime=True)
+    assert sorted(i["pk"]["S"] for i in ddb.scan(TableName=n + "-now")["Items"]) == ["a", "b"]

@@ -251,14 +251,15 @@ Result<json::value> DynamoDbService::RestoreTableToPointInTime(Ctx& c, const In&
     return Fail(Error("PointInTimeRecoveryUnavailableException",
                       "Point in time recovery is not enabled for table '" + source + "'"));
   int64_t now = Now();
-  if (auto* at = Find(in, "RestoreDateTime"); at && at->is_number()) {
-    double when = at->to_number<double>();
-    if (when * 1000 < static_cast<double>(src->pitr_since_ms) ||
-        when * 1000 > static_cast<double>(now))
-      return Fail(Error("InvalidRestoreTimeException",
-                        "RestoreDateTime must be between EarliestRestorableDateTime and "
-                        "LatestRestorableDateTime"));
-  }
+  int64_t restore_ms = now;
+  if (!GetBool(in, "UseLatestRestorableTime").value_or(false))
+    if (auto* at = Find(in, "RestoreDateTime"); at && at->is_number()) {
+      restore_ms = static_cast<int64_t>(at->to_number<double>() * 1000);
+      if (restore_ms < src->pitr_since_ms || restore_ms > now)
+        return Fail(Error("InvalidRestoreTimeException",
+                          "RestoreDateTime must be between EarliestRestorableDateTime and "
+                          "LatestRestorableDateTime"));
+    }
   auto& r = RegionOf(c.account, c.region);
   if (r.tables.contains(target))
     return Fail(Error("TableAlreadyExistsException", "Table already exists: " + target));
@@ -277,8 +278,17 @@ Result<json::value> DynamoDbService::RestoreTableToPointInTime(Ctx& c, const In&
   t->deletion_protection = false;
   for (auto& ix : t->indexes) ix.arn = t->arn + "/index/" + ix.name;
   ApplyOverrides(*t, in);
+  // The items as of restore_ms: today's, with every later write undone, newest first.
+  std::map<Pos, Item> state;
+  for (const auto& [pos, rec] : src->items) state.emplace(pos, Item(rec.item, json::storage_ptr()));
+  for (auto h = src->history.rbegin(); h != src->history.rend() && h->at_ms > restore_ms; ++h) {
+    if (h->before)
+      state.insert_or_assign(h->pos, *h->before);
+    else
+      state.erase(h->pos);
+  }
   std::vector<Item> items;
-  for (const auto& [pos, rec] : src->items) items.push_back(rec.item);
+  for (auto& [pos, item] : state) items.push_back(std::move(item));
   std::string src_arn = src->arn;
   Table& table = AddTable(c, std::move(t));
   PersistTable(&c, table);
@@ -288,8 +298,9 @@ Result<json::value> DynamoDbService::RestoreTableToPointInTime(Ctx& c, const In&
   }
   json::object d = Describe(table);
   d["TableStatus"] = "CREATING";
-  d["RestoreSummary"] = json::object{
-      {"SourceTableArn", src_arn}, {"RestoreDateTime", Seconds(now)}, {"RestoreInProgress", false}};
+  d["RestoreSummary"] = json::object{{"SourceTableArn", src_arn},
+                                     {"RestoreDateTime", Seconds(restore_ms)},
+                                     {"RestoreInProgress", false}};
   return json::value(json::object{{"TableDescription", std::move(d)}});
 }
 
@@ -322,6 +333,7 @@ Result<json::value> DynamoDbService::UpdateContinuousBackups(Ctx& c, const In& i
   bool enabled = spec ? GetBool(*spec, "PointInTimeRecoveryEnabled").value_or(false) : false;
   if (enabled && !t->pitr_enabled) t->pitr_since_ms = Now();
   t->pitr_enabled = enabled;
+  if (!enabled) t->history.clear();
   PersistTable(&c, *t);
   return json::value(
       json::object{{"ContinuousBackupsDescription", ContinuousDescription(*t, Now())}});

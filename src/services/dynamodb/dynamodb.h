@@ -92,6 +92,14 @@ struct Table {
   std::string ttl_attribute;
   bool ttl_enabled = false;
   bool pitr_enabled = false;
+  // While PITR is on, the state each write replaced (in memory only), newest last, for
+  // RestoreTableToPointInTime: (time, position, the item before; nullopt: absent).
+  struct Change {
+    int64_t at_ms;
+    Pos pos;
+    std::optional<Item> before;
+  };
+  std::deque<Change> history;
   int64_t pitr_since_ms = 0;
   std::map<std::string, std::string> tags;
   std::string policy, policy_revision;  // resource-based policy

@@ -507,6 +507,15 @@ void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos&
                               std::optional<Item> new_item, bool service_identity) {
   bool exists = lb != t.items.end() && lb->first == pos;
   auto it = exists ? lb : t.items.end();
+  if (t.pitr_enabled) {
+    // PITR keeps 35 days (DynamoDB developer guide, "Point-in-time recovery").
+    int64_t now = Now();
+    while (!t.history.empty() && t.history.front().at_ms < now - 35LL * 24 * 3600 * 1000)
+      t.history.pop_front();
+    t.history.push_back(
+        {now, pos,
+         exists ? std::optional<Item>(Item(it->second.item, json::storage_ptr())) : std::nullopt});
+  }
   std::optional<Item> old_item;
   if (exists) {
     IndexErase(t, it);
@@ -963,6 +972,10 @@ void DynamoDbService::Start(aws::ServiceEnv& env) {
                    std::string arn = b->arn;
                    RegionOf(b->account, b->region).backups[arn] = std::move(b);
                  });
+  // The write history of PITR is not persisted: after a restart a table is restorable from then.
+  for (auto& [key, region] : regions_)
+    for (auto& [name, t] : region.tables)
+      if (t->pitr_enabled) t->pitr_since_ms = std::max(t->pitr_since_ms, Now());
   if (const char* v = std::getenv("STRATUS_DYNAMODB_THROUGHPUT"))
     enforce_throughput_ = std::string_view(v) == "enforce" || std::string_view(v) == "true";
   ScheduleSweep();
