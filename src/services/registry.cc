@@ -1,5 +1,6 @@
 #include "services/registry.h"
 
+#include "services/dynamodb/dynamodb.h"
 #include "services/kinesis/kinesis.h"
 #include "services/kms/kms.h"
 #include "services/secretsmanager/secretsmanager.h"
@@ -18,6 +19,9 @@ void RegisterAll(aws::ServiceRegistry& registry, const aws::CredentialResolver**
   registry.Add(ssm::MakeSsmService());
   registry.Add(secretsmanager::MakeSecretsManagerService());
   registry.Add(kinesis::MakeKinesisService());
+  auto [dynamodb, dynamodbstreams] = dynamodb::MakeDynamoDbServices();
+  registry.Add(std::move(dynamodb));
+  registry.Add(std::move(dynamodbstreams));
 }
 
 }  // namespace stratus::services

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "services/dynamodb/value.h"
@@ -29,10 +30,16 @@ class Placeholders {
   // but not used ("Value provided in ExpressionAttributeNames unused in expressions: keys:
   // {#a}"), and for ExpressionAttributeNames/Values given with no expression at all.
   std::optional<AwsError> CheckAllUsed() const;
+  // AWS's checks of the parameters themselves, before any expression is parsed: empty maps
+  // ("ExpressionAttributeNames must not be empty") and keys without their '#' / ':' prefix
+  // ("ExpressionAttributeNames contains invalid key: Syntax error; key: \"n\""). CheckAllUsed
+  // repeats them.
+  std::optional<AwsError> CheckShape() const;
 
   const json::object* names() const { return names_; }
   const json::object* values() const { return values_; }
   std::set<std::string> used_names, used_values;
+  int expressions = 0;  // expressions parsed with these placeholders
 
  private:
   const json::object* names_;
@@ -43,6 +50,7 @@ class Placeholders {
 struct PathStep {
   std::string name;  // resolved (placeholders substituted)
   int index = -1;    // >= 0: list index, name empty
+  friend bool operator==(const PathStep&, const PathStep&) = default;
 };
 using Path = std::vector<PathStep>;
 std::string PathToString(const Path& p);  // a.b[2].c
@@ -64,6 +72,8 @@ class Condition {
   // Evaluates against an item (an absent item is an empty object). Type mismatches are false,
   // as in AWS; errors only where AWS raises them at evaluation time.
   Result<bool> Evaluate(const Item& item) const;
+  // From an already built tree (legacy forms, PartiQL).
+  static Condition FromTree(ExprNode tree);
 
  private:
   std::shared_ptr<const ExprNode> root_;
@@ -81,6 +91,8 @@ class Update {
   // Every path the update writes or removes, for key-attribute checks ("Cannot update
   // attribute pk. This attribute is part of the key") and ReturnValues UPDATED_OLD/NEW.
   const std::vector<Path>& Targets() const { return targets_; }
+  // From an already built tree (legacy forms).
+  static Update FromTree(ExprNode tree);
 
  private:
   std::shared_ptr<const ExprNode> root_;
@@ -97,6 +109,8 @@ class Projection {
   Item Apply(const Item& item) const;
   // The top-level attribute names the projection reads.
   std::vector<std::string> TopLevelNames() const;
+  // From already resolved paths (PartiQL's SELECT list).
+  static Projection FromPaths(std::vector<Path> paths);
 
  private:
   std::vector<Path> paths_;
@@ -119,6 +133,10 @@ struct KeyCondition {
                                     std::string_view hash_key, std::string_view range_key);
   static Result<KeyCondition> FromLegacy(const json::object& key_conditions,
                                          std::string_view hash_key, std::string_view range_key);
+  // From (attribute, op, v1, v2) terms, with the same key-schema checks as Parse.
+  static Result<KeyCondition> FromLegacyTerms(
+      std::vector<std::tuple<std::string, Op, json::value, json::value>> terms,
+      std::string_view hash_key, std::string_view range_key);
   // Whether an item's sort-key value satisfies the sort-key condition (true for kNone).
   bool RangeMatches(const json::value& range_value) const;
 };

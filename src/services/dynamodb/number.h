@@ -6,6 +6,7 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,9 +30,23 @@ class Number {
   friend bool operator==(const Number& a, const Number& b) = default;
 
  private:
+  // From possibly zero-padded digits; value = 0.digits x 10^exponent. Checks range/precision.
+  static Result<Number> Make(bool negative, std::string digits, int64_t exponent);
+
   bool negative_ = false;
   std::string digits_;    // significant digits, no leading/trailing zeros; empty for zero
   int32_t exponent_ = 0;  // value = 0.digits_ x 10^exponent_
 };
+
+// Numeric ordering of two number texts (as stored on the wire) without allocating; the texts
+// are assumed valid (ValidateValue has normalised them).
+std::strong_ordering CompareNumberText(std::string_view a, std::string_view b);
+// Bytes a number takes in AWS's item-size accounting (base-100 digit pairs + 1, +1 if negative).
+size_t NumberTextSize(std::string_view text);
+
+// AWS's number errors (ValidationException), shared with update arithmetic.
+AwsError NumberOverflow();
+AwsError NumberUnderflow();
+AwsError NumberPrecision();
 
 }  // namespace stratus::dynamodb

@@ -32,6 +32,12 @@ struct Statement {
   Item item;                     // INSERT ... VALUE {...}
   std::optional<Update> update;  // UPDATE ... SET ... REMOVE ...
   std::optional<Condition> returning_guard;  // none today; reserved for RETURNING/conditions
+  // SELECT ... ORDER BY <attribute> [ASC|DESC]; empty when absent.
+  std::string order_by;
+  bool descending = false;
+  // UPDATE/DELETE ... RETURNING ALL OLD * / ALL NEW * / MODIFIED OLD * / MODIFIED NEW *, as
+  // ReturnValues names ("ALL_OLD", ...); empty when absent.
+  std::string returning;
 
   // `parameters` are the request's Parameters (AttributeValues), substituted for ? in order.
   static Result<Statement> Parse(std::string_view text, const json::array* parameters);

@@ -4,6 +4,7 @@
 // how the service receives, stores and returns them. Binary stays base64 text as on the wire.
 #pragma once
 
+#include <compare>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -48,5 +49,13 @@ bool ValuesEqual(const json::value& a, const json::value& b);
 // unsigned bytes, numbers numerically), as for sort keys and comparators. nullopt when the
 // types differ or are not S/N/B.
 std::optional<std::strong_ordering> CompareScalars(const json::value& a, const json::value& b);
+
+// Helpers for the expression evaluators (no allocation except BinaryContains).
+// The text of a valid S/N/B value.
+std::string_view ScalarText(const json::value& v);
+// Unsigned byte order of two base64 texts.
+std::strong_ordering CompareBinaryText(std::string_view a, std::string_view b);
+bool BinaryHasPrefix(std::string_view whole, std::string_view prefix);
+bool BinaryContains(std::string_view whole, std::string_view part);
 
 }  // namespace stratus::dynamodb

@@ -1,0 +1,1039 @@
+// The DynamoDB operation table, key handling, the write path (indexes, sizes, streams) and
+// persistence.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <boost/json/memory_resource.hpp>
+#include <boost/json/storage_ptr.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "core/encoding.h"
+#include "core/log.h"
+#include "services/dynamodb/dynamodb.h"
+#include "services/dynamodb/number.h"
+#include "store/store.h"
+
+namespace stratus::dynamodb {
+
+DynamoDbService::DynamoDbService() : ServiceHandler("dynamodb") {
+#define STRATUS_DDB_OP(name)                      \
+  On(#name, [this](Ctx& c, const In& in) -> Out { \
+    std::lock_guard lock(mu_);                    \
+    return name(c, in);                           \
+  })
+  STRATUS_DDB_OP(CreateTable);
+  STRATUS_DDB_OP(DescribeTable);
+  STRATUS_DDB_OP(ListTables);
+  STRATUS_DDB_OP(UpdateTable);
+  STRATUS_DDB_OP(DeleteTable);
+  STRATUS_DDB_OP(DescribeTimeToLive);
+  STRATUS_DDB_OP(UpdateTimeToLive);
+  STRATUS_DDB_OP(TagResource);
+  STRATUS_DDB_OP(UntagResource);
+  STRATUS_DDB_OP(ListTagsOfResource);
+  STRATUS_DDB_OP(DescribeLimits);
+  STRATUS_DDB_OP(DescribeEndpoints);
+  STRATUS_DDB_OP(PutItem);
+  STRATUS_DDB_OP(GetItem);
+  STRATUS_DDB_OP(UpdateItem);
+  STRATUS_DDB_OP(DeleteItem);
+  STRATUS_DDB_OP(Query);
+  STRATUS_DDB_OP(Scan);
+  STRATUS_DDB_OP(BatchGetItem);
+  STRATUS_DDB_OP(BatchWriteItem);
+  STRATUS_DDB_OP(TransactGetItems);
+  STRATUS_DDB_OP(TransactWriteItems);
+  STRATUS_DDB_OP(ExecuteStatement);
+  STRATUS_DDB_OP(BatchExecuteStatement);
+  STRATUS_DDB_OP(ExecuteTransaction);
+  STRATUS_DDB_OP(CreateBackup);
+  STRATUS_DDB_OP(DescribeBackup);
+  STRATUS_DDB_OP(ListBackups);
+  STRATUS_DDB_OP(DeleteBackup);
+  STRATUS_DDB_OP(RestoreTableFromBackup);
+  STRATUS_DDB_OP(RestoreTableToPointInTime);
+  STRATUS_DDB_OP(DescribeContinuousBackups);
+  STRATUS_DDB_OP(UpdateContinuousBackups);
+  STRATUS_DDB_OP(DescribeContributorInsights);
+  STRATUS_DDB_OP(UpdateContributorInsights);
+  STRATUS_DDB_OP(ListContributorInsights);
+  STRATUS_DDB_OP(PutResourcePolicy);
+  STRATUS_DDB_OP(GetResourcePolicy);
+  STRATUS_DDB_OP(DeleteResourcePolicy);
+  STRATUS_DDB_OP(DescribeKinesisStreamingDestination);
+  STRATUS_DDB_OP(ListGlobalTables);
+  STRATUS_DDB_OP(ListExports);
+  STRATUS_DDB_OP(ListImports);
+#undef STRATUS_DDB_OP
+}
+
+std::optional<AwsError> DynamoDbService::PreValidate(const aws::Operation& op,
+                                                     const json::object& input) const {
+  return std::nullopt;
+}
+
+AwsError DynamoDbService::Error(std::string_view shape, std::string message) {
+  static const aws::Service* model = aws::CompiledService("dynamodb");
+  if (model && model->FindShape(shape))
+    return aws::ModelErrorFor(*model, shape, std::move(message));
+  return AwsError::Make(std::string(shape), std::move(message));
+}
+
+int64_t DynamoDbService::Now() const { return env_->clock.NowMillis() + offset_ms_; }
+
+DynamoDbService::Region& DynamoDbService::RegionOf(const std::string& account,
+                                                   const std::string& region) {
+  return regions_[{account, region}];
+}
+
+Table* DynamoDbService::FindTable(const std::string& account, const std::string& region,
+                                  std::string_view name) {
+  // TableName may also be the table's ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME).
+  if (name.starts_with("arn:")) {
+    std::string prefix = "arn:aws:dynamodb:" + region + ":" + account + ":table/";
+    if (!name.starts_with(prefix)) return nullptr;
+    name.remove_prefix(prefix.size());
+  }
+  auto& r = RegionOf(account, region);
+  auto it = r.tables.find(std::string(name));
+  return it == r.tables.end() ? nullptr : it->second.get();
+}
+
+Result<Table*> DynamoDbService::ItemTable(Ctx& c, std::string_view name) {
+  Table* t = FindTable(c.account, c.region, name);
+  if (!t) return Fail(NotFound());
+  return t;
+}
+
+std::string Table::StoreItems() const {
+  return "dynamodb/" + account + "/" + region + "/items/" + name + "/";
+}
+
+Index* Table::FindIndex(std::string_view index_name) {
+  for (auto& ix : indexes)
+    if (ix.name == index_name) return &ix;
+  return nullptr;
+}
+
+json::array KeySchema::ToJson() const {
+  json::array a;
+  a.emplace_back(json::object{{"AttributeName", hash.name}, {"KeyType", "HASH"}});
+  if (range) a.emplace_back(json::object{{"AttributeName", range->name}, {"KeyType", "RANGE"}});
+  return a;
+}
+
+bool Index::Projects(std::string_view n, const KeySchema& table_key) const {
+  if (projection_type == "ALL") return true;
+  if (table_key.IsKey(n) || key.IsKey(n)) return true;
+  if (projection_type == "INCLUDE")
+    for (const auto& a : non_key)
+      if (a == n) return true;
+  return false;
+}
+
+Item Index::Project(const Item& item, const KeySchema& table_key) const {
+  if (projection_type == "ALL") return item;
+  Item out;
+  for (const auto& [k, v] : item)
+    if (Projects(k, table_key)) out.emplace(k, v);
+  return out;
+}
+
+json::object Index::Projection() const {
+  json::object p{{"ProjectionType", projection_type}};
+  if (projection_type == "INCLUDE") {
+    json::array a;
+    for (const auto& n : non_key) a.emplace_back(json::string(n));
+    p["NonKeyAttributes"] = std::move(a);
+  }
+  return p;
+}
+
+// ---- keys ----------------------------------------------------------------------------------
+
+namespace {
+
+// Order-preserving encoding of a canonical DynamoDB number: a sign byte, then for positives
+// the biased exponent and the digits; negatives invert both and end with 0xFF so that a
+// shorter digit string (smaller magnitude) sorts after its extensions.
+std::string EncodeNumber(std::string_view text) {
+  bool neg = !text.empty() && text[0] == '-';
+  if (neg) text.remove_prefix(1);
+  std::string digits;
+  int point = -1, exp10 = 0;
+  size_t i = 0;
+  for (; i < text.size(); ++i) {
+    char ch = text[i];
+    if (ch == '.')
+      point = static_cast<int>(digits.size());
+    else if (ch == 'e' || ch == 'E') {
+      exp10 = std::atoi(std::string(text.substr(i + 1)).c_str());
+      break;
+    } else if (ch >= '0' && ch <= '9')
+      digits.push_back(ch);
+  }
+  if (point < 0) point = static_cast<int>(digits.size());
+  size_t lead = digits.find_first_not_of('0');
+  if (lead == std::string::npos) return std::string(1, '\x80');  // zero
+  // value = 0.D x 10^e where D has no leading zeros.
+  int e = point - static_cast<int>(lead) + exp10;
+  digits.erase(0, lead);
+  while (!digits.empty() && digits.back() == '0') digits.pop_back();
+  uint16_t be = static_cast<uint16_t>(e + 1024);
+  std::string out;
+  if (!neg) {
+    out.push_back('\x81');
+    out.push_back(static_cast<char>(be >> 8));
+    out.push_back(static_cast<char>(be & 0xff));
+    out += digits;
+  } else {
+    uint16_t inv = static_cast<uint16_t>(~be);
+    out.push_back('\x7f');
+    out.push_back(static_cast<char>(inv >> 8));
+    out.push_back(static_cast<char>(inv & 0xff));
+    for (char d : digits) out.push_back(static_cast<char>('9' - d + '0'));
+    out.push_back('\xff');
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeKeyValue(const json::value& v) {
+  if (!v.is_object() || v.get_object().empty()) return {};
+  const auto& [type, inner] = *v.get_object().begin();
+  if (!inner.is_string()) return {};
+  std::string_view s = inner.get_string();
+  if (type == "S") return std::string(s);
+  if (type == "N") return EncodeNumber(s);
+  if (type == "B") return Base64Decode(s).value_or(std::string(s));
+  return {};
+}
+
+uint64_t PartitionHash(std::string_view encoded) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : encoded) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  // splitmix64 finaliser: spread the high bits, which Scan segments split on.
+  h += 0x9e3779b97f4a7c15ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+Pos DynamoDbService::PosOf(const KeySchema& k, const Item& item) {
+  Pos p;
+  if (auto* v = Find(item, k.hash.name)) p.hk = EncodeKeyValue(*v);
+  p.h = PartitionHash(p.hk);
+  if (k.range)
+    if (auto* v = Find(item, k.range->name)) p.rk = EncodeKeyValue(*v);
+  return p;
+}
+
+Item DynamoDbService::KeyOf(const KeySchema& k, const Item& item) {
+  Item key;
+  if (auto* v = Find(item, k.hash.name)) key.emplace(k.hash.name, *v);
+  if (k.range)
+    if (auto* v = Find(item, k.range->name)) key.emplace(k.range->name, *v);
+  return key;
+}
+
+namespace {
+
+bool EmptyScalar(const json::value& v) {
+  if (!v.is_object() || v.get_object().empty()) return false;
+  const auto& inner = v.get_object().begin()->value();
+  return inner.is_string() && inner.get_string().empty();
+}
+
+std::string_view TypeOfValue(const json::value& v) {
+  if (!v.is_object() || v.get_object().size() != 1) return "";
+  return v.get_object().begin()->key();
+}
+
+std::optional<AwsError> CheckKeySizes(const Table& t, const Item& item) {
+  if (auto* v = Find(item, t.key.hash.name); v && ValueSize(*v) > 2048)
+    return AwsError::Validation(
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "
+        "limit of 2048 bytes");
+  if (t.key.range)
+    if (auto* v = Find(item, t.key.range->name); v && ValueSize(*v) > 1024)
+      return AwsError::Validation(
+          "One or more parameter values were invalid: Aggregated size of all range keys has "
+          "exceeded the size limit of 1024 bytes");
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Item> DynamoDbService::CheckKey(const Table& t, const json::object* key) const {
+  static const std::string mismatch = "The provided key element does not match the schema";
+  if (!key) return Fail(AwsError::Validation(mismatch));
+  Item k = *key;
+  for (auto& [name, v] : k)
+    if (auto err = ValidateValue(v)) return Fail(*err);
+  size_t want = t.key.range ? 2 : 1;
+  if (k.size() != want) return Fail(AwsError::Validation(mismatch));
+  auto check = [&](const KeyAttr& a) -> std::optional<AwsError> {
+    auto* v = Find(k, a.name);
+    if (!v || TypeOfValue(*v) != a.type) return AwsError::Validation(mismatch);
+    if (EmptyScalar(*v))
+      return AwsError::Validation(
+          "One or more parameter values are not valid. The AttributeValue for a key attribute "
+          "cannot contain an "
+          "empty " +
+          std::string(a.type == "S" ? "string" : "binary") + " value. Key: " + a.name);
+    return std::nullopt;
+  };
+  if (auto e = check(t.key.hash)) return Fail(*e);
+  if (t.key.range)
+    if (auto e = check(*t.key.range)) return Fail(*e);
+  if (auto e = CheckKeySizes(t, k)) return Fail(*e);
+  return k;
+}
+
+std::optional<AwsError> DynamoDbService::CheckIndexKeys(const Table& t, const Item& item) const {
+  for (const auto& ix : t.indexes) {
+    auto check = [&](const KeyAttr& a) -> std::optional<AwsError> {
+      auto* v = Find(item, a.name);
+      if (!v) return std::nullopt;
+      std::string_view actual = TypeOfValue(*v);
+      if (actual != a.type)
+        return AwsError::Validation(
+            "One or more parameter values were invalid: Type mismatch for Index Key " + a.name +
+            " Expected: " + a.type + " Actual: " + std::string(actual) + " IndexName: " + ix.name);
+      if (EmptyScalar(*v))
+        return AwsError::Validation(
+            "One or more parameter values are not valid. A value specified for a secondary index "
+            "key is not "
+            "supported. The AttributeValue for a key attribute cannot contain an empty " +
+            std::string(a.type == "S" ? "string" : "binary") + " value. IndexName: " + ix.name +
+            ", IndexKey: " + a.name);
+      return std::nullopt;
+    };
+    if (!t.key.IsKey(ix.key.hash.name))
+      if (auto e = check(ix.key.hash)) return e;
+    if (ix.key.range && !t.key.IsKey(ix.key.range->name))
+      if (auto e = check(*ix.key.range)) return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<AwsError> DynamoDbService::CheckItem(const Table& t, Item& item) const {
+  if (auto err = ValidateItem(item)) return err;
+  auto check = [&](const KeyAttr& a) -> std::optional<AwsError> {
+    auto* v = Find(item, a.name);
+    if (!v)
+      return AwsError::Validation("One or more parameter values were invalid: Missing the key " +
+                                  a.name + " in the item");
+    std::string_view actual = TypeOfValue(*v);
+    if (actual != a.type)
+      return AwsError::Validation(
+          "One or more parameter values were invalid: Type mismatch for key " + a.name +
+          " expected: " + a.type + " actual: " + std::string(actual));
+    if (EmptyScalar(*v))
+      return AwsError::Validation(
+          "One or more parameter values are not valid. The AttributeValue for a key attribute "
+          "cannot contain an "
+          "empty " +
+          std::string(a.type == "S" ? "string" : "binary") + " value. Key: " + a.name);
+    return std::nullopt;
+  };
+  if (auto e = check(t.key.hash)) return e;
+  if (t.key.range)
+    if (auto e = check(*t.key.range)) return e;
+  if (auto e = CheckKeySizes(t, item)) return e;
+  if (auto e = CheckIndexKeys(t, item)) return e;
+  if (ItemSize(item) > 400 * 1024)
+    return AwsError::Validation("Item size has exceeded the maximum allowed size");
+  return std::nullopt;
+}
+
+const Item* DynamoDbService::Lookup(Table& t, const Item& key) {
+  auto it = t.items.find(PosOf(t.key, key));
+  return it == t.items.end() ? nullptr : &it->second.item;
+}
+
+std::optional<AwsError> CheckMixedParameters(const json::object& in,
+                                             std::initializer_list<std::string_view> legacy,
+                                             std::initializer_list<std::string_view> expression) {
+  std::string l, e;
+  for (auto n : legacy)
+    if (in.contains(n)) l += (l.empty() ? "" : ", ") + std::string(n);
+  for (auto n : expression)
+    if (in.contains(n)) e += (e.empty() ? "" : ", ") + std::string(n);
+  if (l.empty() || e.empty()) return std::nullopt;
+  return AwsError::Validation(
+      "Can not use both expression and non-expression parameters in the same request: "
+      "Non-expression parameters: {" +
+      l + "} Expression parameters: {" + e + "}");
+}
+
+bool ItemsEqual(const Item& a, const Item& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& kv : a) {
+    const json::value* other = Find(b, kv.key());
+    if (!other || !ValuesEqual(kv.value(), *other)) return false;
+  }
+  return true;
+}
+
+Item PathsOf(const Item& item, const std::vector<Path>& paths) {
+  Item out;
+  for (const auto& p : paths) {
+    if (p.empty() || p[0].index >= 0) continue;
+    const json::value* src = Find(item, p[0].name);
+    if (!src) continue;
+    // Enclosing maps are kept down to the value; a list step keeps the whole list.
+    json::object* parent = &out;
+    std::string key = p[0].name;
+    for (size_t d = 1;; ++d) {
+      const json::object* m = src->is_object() ? GetObject(src->get_object(), "M") : nullptr;
+      if (d == p.size() || p[d].index >= 0 || !m) {
+        (*parent)[key] = *src;
+        break;
+      }
+      const json::value* next = Find(*m, p[d].name);
+      if (!next) break;
+      json::value& slot = (*parent)[key];
+      if (!slot.is_object() || !GetObject(slot.get_object(), "M"))
+        slot = json::object{{"M", json::object()}};
+      parent = &slot.get_object()["M"].get_object();
+      key = p[d].name;
+      src = next;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// The memory of one stored item: the copy made by Compact is laid out in one block; after
+// that the arena is sealed and every further allocation through it (copies that inherit the
+// item's storage) goes to the heap and is freed normally, so the block never grows.
+class ItemArena final : public json::memory_resource {
+ public:
+  // make_shared_resource keeps the arena as a member of its own wrapper: `self` tells where.
+  ItemArena(size_t capacity, ItemArena** self)
+      : buf_(static_cast<char*>(::operator new(capacity))), cap_(capacity) {
+    *self = this;
+  }
+  ~ItemArena() override { ::operator delete(buf_); }
+  void Seal() { sealed_ = true; }
+
+ private:
+  void* do_allocate(size_t n, size_t align) override {
+    if (!sealed_) {
+      size_t at = (used_ + align - 1) & ~(align - 1);
+      if (at + n <= cap_) {
+        used_ = at + n;
+        return buf_ + at;
+      }
+    }
+    return ::operator new(n, std::align_val_t(align));
+  }
+  void do_deallocate(void* p, size_t n, size_t align) override {
+    char* c = static_cast<char*>(p);
+    if (c >= buf_ && c < buf_ + cap_) return;
+    ::operator delete(p, n, std::align_val_t(align));
+  }
+  bool do_is_equal(const json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+
+  char* buf_;
+  size_t cap_;
+  size_t used_ = 0;
+  bool sealed_ = false;
+};
+
+}  // namespace
+
+Item Compact(Item&& item, size_t size) {
+  // One block per stored item: its attributes, nested values and strings sit together, so a
+  // Query page over a large table touches a few cache lines per item instead of one per
+  // value (bench/dynamodb.sh, large/small).
+  ItemArena* arena = nullptr;
+  json::storage_ptr sp =
+      json::make_shared_resource<ItemArena>(2 * size + 64 * (item.size() + 2), &arena);
+  Item out(std::move(item), sp);
+  arena->Seal();
+  return out;
+}
+
+// ---- write path ----------------------------------------------------------------------------
+
+bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
+  // Sparse indexes: only items that carry the index's key attributes.
+  if (!item.contains(ix.key.hash.name)) return false;
+  if (ix.key.range && !item.contains(ix.key.range->name)) return false;
+  return true;
+}
+
+void DynamoDbService::IndexInsert(Table& t, ItemMap::iterator it) {
+  for (auto& ix : t.indexes) {
+    if (!InIndex(ix, it->second.item)) continue;
+    IndexPos ip{PosOf(ix.key, it->second.item), it->first.hk, it->first.rk};
+    ix.entries.emplace(ip, it);
+    ix.size_bytes += ix.projection_type == "ALL" ? it->second.size
+                                                 : ItemSize(ix.Project(it->second.item, t.key));
+  }
+}
+
+void DynamoDbService::IndexErase(Table& t, ItemMap::iterator it) {
+  for (auto& ix : t.indexes) {
+    if (!InIndex(ix, it->second.item)) continue;
+    IndexPos ip{PosOf(ix.key, it->second.item), it->first.hk, it->first.rk};
+    if (ix.entries.erase(ip)) {
+      size_t s = ix.projection_type == "ALL" ? it->second.size
+                                             : ItemSize(ix.Project(it->second.item, t.key));
+      ix.size_bytes -= std::min(ix.size_bytes, s);
+    }
+  }
+}
+
+void DynamoDbService::Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item> new_item,
+                            bool service_identity) {
+  WriteAt(c, t, t.items.lower_bound(pos), pos, std::move(new_item), service_identity);
+}
+
+void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos,
+                              std::optional<Item> new_item, bool service_identity) {
+  bool exists = lb != t.items.end() && lb->first == pos;
+  auto it = exists ? lb : t.items.end();
+  if (t.pitr_enabled) {
+    // PITR keeps 35 days (DynamoDB developer guide, "Point-in-time recovery").
+    int64_t now = Now();
+    while (!t.history.empty() && t.history.front().at_ms < now - 35LL * 24 * 3600 * 1000)
+      t.history.pop_front();
+    t.history.push_back(
+        {now, pos,
+         exists ? std::optional<Item>(Item(it->second.item, json::storage_ptr())) : std::nullopt});
+  }
+  std::optional<Item> old_item;
+  if (exists) {
+    IndexErase(t, it);
+    t.size_bytes -= std::min(t.size_bytes, it->second.size);
+    if (t.stream_enabled) old_item = it->second.item;
+  }
+  if (new_item) {
+    if (t.stream_enabled) Emit(c, t, old_item ? &*old_item : nullptr, &*new_item, service_identity);
+    PersistItem(c, t, *new_item);
+    size_t size = ItemSize(*new_item);
+    Item compact = Compact(std::move(*new_item), size);
+    if (!exists) {
+      it = t.items.emplace_hint(lb, pos, Record{std::move(compact), size});
+    } else {
+      // Move construction keeps the item's own memory resource (assignment would not).
+      std::destroy_at(&it->second.item);
+      std::construct_at(&it->second.item, std::move(compact));
+    }
+    it->second.size = size;
+    t.size_bytes += size;
+    IndexInsert(t, it);
+  } else if (it != t.items.end()) {
+    Item key = KeyOf(t.key, it->second.item);
+    if (t.stream_enabled) Emit(c, t, &*old_item, nullptr, service_identity);
+    UnpersistItem(c, t, key);
+    t.items.erase(it);
+  }
+}
+
+void DynamoDbService::AddWriteCapacity(const Table& t, const Item* old_item, const Item* new_item,
+                                       Capacity& cap) const {
+  size_t os = old_item ? ItemSize(*old_item) : 0, ns = new_item ? ItemSize(*new_item) : 0;
+  cap.table += WriteUnits(std::max(os, ns));
+  for (const auto& ix : t.indexes) {
+    bool was = old_item && InIndex(ix, *old_item), is = new_item && InIndex(ix, *new_item);
+    if (!was && !is) continue;
+    double units = 0;
+    if (was && is) {
+      bool key_changed = false;
+      for (const KeyAttr* a : {&ix.key.hash, ix.key.range ? &*ix.key.range : nullptr})
+        if (a && !ValuesEqual(*Find(*old_item, a->name), *Find(*new_item, a->name)))
+          key_changed = true;
+      Item op = ix.Project(*old_item, t.key), np = ix.Project(*new_item, t.key);
+      if (key_changed)
+        units = WriteUnits(ItemSize(op)) + WriteUnits(ItemSize(np));
+      else if (ix.projection_type != "KEYS_ONLY" || key_changed)
+        units = WriteUnits(std::max(ItemSize(op), ItemSize(np)));
+      else
+        units = 0;
+      // An update that changes no projected attribute still writes the index when the
+      // projection is ALL (AWS counts a write whenever the projected item changes).
+      if (!key_changed && ItemsEqual(op, np)) units = 0;
+    } else {
+      units = WriteUnits(ItemSize(ix.Project(was ? *old_item : *new_item, t.key)));
+    }
+    if (units == 0) continue;
+    (ix.global ? cap.gsi : cap.lsi)[ix.name] += units;
+  }
+}
+
+std::optional<json::value> DynamoDbService::CapacityJson(std::string_view mode,
+                                                         const std::string& table,
+                                                         const Capacity& cap) {
+  if (mode != "TOTAL" && mode != "INDEXES") return std::nullopt;
+  double total = cap.table;
+  for (const auto& [k, v] : cap.gsi) total += v;
+  for (const auto& [k, v] : cap.lsi) total += v;
+  json::object o{{"TableName", table}, {"CapacityUnits", total}};
+  if (cap.read)
+    o["ReadCapacityUnits"] = total;
+  else
+    o["WriteCapacityUnits"] = total;
+  if (mode == "INDEXES") {
+    o["Table"] = json::object{{"CapacityUnits", cap.table},
+                              {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", cap.table}};
+    auto list = [&](const std::map<std::string, double>& m) {
+      json::object x;
+      for (const auto& [k, v] : m)
+        x[k] = json::object{{"CapacityUnits", v},
+                            {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", v}};
+      return x;
+    };
+    if (!cap.gsi.empty()) o["GlobalSecondaryIndexes"] = list(cap.gsi);
+    if (!cap.lsi.empty()) o["LocalSecondaryIndexes"] = list(cap.lsi);
+  }
+  return json::value(std::move(o));
+}
+
+std::optional<json::value> DynamoDbService::CollectionMetrics(const Table& t, const In& in,
+                                                              const Item& key) const {
+  if (GetString(in, "ReturnItemCollectionMetrics").value_or("NONE") != "SIZE") return std::nullopt;
+  bool has_lsi = false;
+  for (const auto& ix : t.indexes) has_lsi |= !ix.global;
+  if (!has_lsi) return std::nullopt;
+  json::object k;
+  if (auto* v = Find(key, t.key.hash.name)) k[t.key.hash.name] = *v;
+  return json::value(json::object{{"ItemCollectionKey", std::move(k)},
+                                  {"SizeEstimateRangeGB", json::array{0.0, 1.0}}});
+}
+
+// ---- throughput ----
+
+namespace {
+void Refill(Table& t, int64_t now) {
+  double elapsed = static_cast<double>(now - t.tokens_at_ms) / 1000.0;
+  if (t.tokens_at_ms == 0) {
+    t.read_tokens = static_cast<double>(t.rcu);
+    t.write_tokens = static_cast<double>(t.wcu);
+  } else if (elapsed > 0) {
+    t.read_tokens = std::min<double>(t.rcu, t.read_tokens + elapsed * t.rcu);
+    t.write_tokens = std::min<double>(t.wcu, t.write_tokens + elapsed * t.wcu);
+  }
+  t.tokens_at_ms = now;
+}
+}  // namespace
+
+std::optional<AwsError> DynamoDbService::Admit(Table& t, bool write) {
+  if (!enforce_throughput_ || t.billing_mode != "PROVISIONED") return std::nullopt;
+  Refill(t, Now());
+  if ((write ? t.write_tokens : t.read_tokens) > 0) return std::nullopt;
+  return Error("ProvisionedThroughputExceededException",
+               "The level of configured provisioned throughput for the table was exceeded. "
+               "Consider increasing your provisioning level with the UpdateTable API.");
+}
+
+void DynamoDbService::Consume(Table& t, bool write, double units) {
+  if (!enforce_throughput_ || t.billing_mode != "PROVISIONED") return;
+  (write ? t.write_tokens : t.read_tokens) -= units;
+}
+
+// ---- persistence ---------------------------------------------------------------------------
+
+json::object DynamoDbService::SerializeTable(const Table& t) const {
+  json::object o;
+  o["account"] = t.account;
+  o["region"] = t.region;
+  o["name"] = t.name;
+  o["id"] = t.id;
+  o["key"] = t.key.ToJson();
+  o["attribute_definitions"] = t.attribute_definitions;
+  json::array ixs;
+  for (const auto& ix : t.indexes) {
+    json::object x{{"name", ix.name},        {"global", ix.global},
+                   {"key", ix.key.ToJson()}, {"projection", ix.Projection()},
+                   {"rcu", ix.rcu},          {"wcu", ix.wcu}};
+    ixs.emplace_back(std::move(x));
+  }
+  o["indexes"] = std::move(ixs);
+  o["billing_mode"] = t.billing_mode;
+  o["rcu"] = t.rcu;
+  o["wcu"] = t.wcu;
+  o["last_increase"] = t.last_increase_ms;
+  o["last_decrease"] = t.last_decrease_ms;
+  o["decreases_today"] = t.decreases_today;
+  o["created"] = t.created_ms;
+  o["billing_switched"] = t.billing_switched_ms;
+  o["sse"] = t.sse_enabled;
+  o["sse_key"] = t.sse_kms_key;
+  o["table_class"] = t.table_class;
+  o["deletion_protection"] = t.deletion_protection;
+  o["stream_enabled"] = t.stream_enabled;
+  o["stream_view_type"] = t.stream_view_type;
+  o["stream_arn"] = t.stream_arn;
+  o["stream_label"] = t.stream_label;
+  o["ttl_attribute"] = t.ttl_attribute;
+  o["ttl_enabled"] = t.ttl_enabled;
+  o["pitr"] = t.pitr_enabled;
+  o["pitr_since"] = t.pitr_since_ms;
+  json::object tags;
+  for (const auto& [k, v] : t.tags) tags[k] = v;
+  o["tags"] = std::move(tags);
+  o["policy"] = t.policy;
+  o["policy_revision"] = t.policy_revision;
+  json::object insights;
+  for (const auto& [k, v] : t.insights) insights[k] = v;
+  o["insights"] = std::move(insights);
+  return o;
+}
+
+namespace {
+KeySchema SchemaFrom(const json::value* v, const json::array& defs) {
+  KeySchema k;
+  if (!v || !v->is_array()) return k;
+  auto type_of = [&](std::string_view n) -> std::string {
+    for (const auto& d : defs)
+      if (d.is_object() && GetString(d.get_object(), "AttributeName") == n)
+        return std::string(GetString(d.get_object(), "AttributeType").value_or("S"));
+    return "S";
+  };
+  for (const auto& e : v->get_array()) {
+    if (!e.is_object()) continue;
+    std::string n(GetString(e.get_object(), "AttributeName").value_or(""));
+    if (GetString(e.get_object(), "KeyType") == "HASH")
+      k.hash = {n, type_of(n)};
+    else
+      k.range = KeyAttr{n, type_of(n)};
+  }
+  return k;
+}
+}  // namespace
+
+std::unique_ptr<Table> DynamoDbService::DeserializeTable(const json::object& o) const {
+  auto t = std::make_unique<Table>();
+  t->account = GetString(o, "account").value_or("");
+  t->region = GetString(o, "region").value_or("");
+  t->name = GetString(o, "name").value_or("");
+  t->id = GetString(o, "id").value_or("");
+  t->arn = "arn:aws:dynamodb:" + t->region + ":" + t->account + ":table/" + t->name;
+  if (auto* a = GetArray(o, "attribute_definitions")) t->attribute_definitions = *a;
+  t->key = SchemaFrom(Find(o, "key"), t->attribute_definitions);
+  if (auto* ixs = GetArray(o, "indexes"))
+    for (const auto& xv : *ixs) {
+      if (!xv.is_object()) continue;
+      const auto& x = xv.get_object();
+      Index ix;
+      ix.name = GetString(x, "name").value_or("");
+      ix.global = GetBool(x, "global").value_or(false);
+      ix.key = SchemaFrom(Find(x, "key"), t->attribute_definitions);
+      ix.arn = t->arn + "/index/" + ix.name;
+      if (auto* p = GetObject(x, "projection")) {
+        ix.projection_type = GetString(*p, "ProjectionType").value_or("ALL");
+        if (auto* nk = GetArray(*p, "NonKeyAttributes"))
+          for (const auto& n : *nk)
+            if (n.is_string()) ix.non_key.emplace_back(n.get_string());
+      }
+      ix.rcu = GetInt(x, "rcu").value_or(0);
+      ix.wcu = GetInt(x, "wcu").value_or(0);
+      t->indexes.push_back(std::move(ix));
+    }
+  t->billing_mode = GetString(o, "billing_mode").value_or("PROVISIONED");
+  t->rcu = GetInt(o, "rcu").value_or(0);
+  t->wcu = GetInt(o, "wcu").value_or(0);
+  t->last_increase_ms = GetInt(o, "last_increase").value_or(0);
+  t->last_decrease_ms = GetInt(o, "last_decrease").value_or(0);
+  t->decreases_today = GetInt(o, "decreases_today").value_or(0);
+  t->created_ms = GetInt(o, "created").value_or(0);
+  t->billing_switched_ms = GetInt(o, "billing_switched").value_or(0);
+  t->sse_enabled = GetBool(o, "sse").value_or(false);
+  t->sse_kms_key = GetString(o, "sse_key").value_or("");
+  t->table_class = GetString(o, "table_class").value_or("");
+  t->deletion_protection = GetBool(o, "deletion_protection").value_or(false);
+  t->stream_enabled = GetBool(o, "stream_enabled").value_or(false);
+  t->stream_view_type = GetString(o, "stream_view_type").value_or("");
+  t->stream_arn = GetString(o, "stream_arn").value_or("");
+  t->stream_label = GetString(o, "stream_label").value_or("");
+  t->ttl_attribute = GetString(o, "ttl_attribute").value_or("");
+  t->ttl_enabled = GetBool(o, "ttl_enabled").value_or(false);
+  t->pitr_enabled = GetBool(o, "pitr").value_or(false);
+  t->pitr_since_ms = GetInt(o, "pitr_since").value_or(0);
+  t->policy = GetString(o, "policy").value_or("");
+  t->policy_revision = GetString(o, "policy_revision").value_or("");
+  if (auto* ins = GetObject(o, "insights"))
+    for (const auto& [k, v] : *ins)
+      if (v.is_string()) t->insights[k] = std::string(v.get_string());
+  if (auto* tags = GetObject(o, "tags"))
+    for (const auto& [k, v] : *tags)
+      if (v.is_string()) t->tags[k] = std::string(v.get_string());
+  return t;
+}
+
+void DynamoDbService::PersistTable(Ctx* c, const Table& t) {
+  store::Store& st = env_->store;
+  if (!st.persistent()) return;
+  uint64_t seq = st.Put(StorePrefix(t.account, t.region) + "tables", t.name,
+                        json::serialize(SerializeTable(t)));
+  if (c) c->Persisted(seq);
+}
+
+void DynamoDbService::PersistItem(Ctx* c, const Table& t, const Item& item) {
+  store::Store& st = env_->store;
+  if (!st.persistent()) return;
+  uint64_t seq = st.Put(t.StoreItems(), json::serialize(KeyOf(t.key, item)), json::serialize(item));
+  if (c) c->Persisted(seq);
+}
+
+void DynamoDbService::UnpersistItem(Ctx* c, const Table& t, const Item& key) {
+  store::Store& st = env_->store;
+  if (!st.persistent()) return;
+  uint64_t seq = st.Delete(t.StoreItems(), json::serialize(key));
+  if (c) c->Persisted(seq);
+}
+
+void DynamoDbService::PersistStream(Ctx* c, const Stream& s) {
+  store::Store& st = env_->store;
+  if (!st.persistent()) return;
+  json::object o{{"account", s.account},  {"region", s.region},    {"arn", s.arn},
+                 {"label", s.label},      {"table", s.table_name}, {"view_type", s.view_type},
+                 {"key", s.key.ToJson()}, {"status", s.status},    {"created", s.created_ms},
+                 {"next_seq", s.next_seq}};
+  json::array shards;
+  for (const auto& sh : s.shards)
+    shards.emplace_back(json::object{{"id", sh.id},
+                                     {"parent", sh.parent},
+                                     {"first", sh.first_seq},
+                                     {"last", sh.last_seq},
+                                     {"closed", sh.closed},
+                                     {"created", sh.created_ms}});
+  o["shards"] = std::move(shards);
+  // The key schema's types travel in attribute definitions.
+  json::array defs;
+  defs.emplace_back(
+      json::object{{"AttributeName", s.key.hash.name}, {"AttributeType", s.key.hash.type}});
+  if (s.key.range)
+    defs.emplace_back(
+        json::object{{"AttributeName", s.key.range->name}, {"AttributeType", s.key.range->type}});
+  o["defs"] = std::move(defs);
+  uint64_t seq = st.Put(StorePrefix(s.account, s.region) + "streams", s.arn, json::serialize(o));
+  if (c) c->Persisted(seq);
+}
+
+namespace {
+std::string SeqKey(uint64_t seq) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(seq));
+  return buf;
+}
+}  // namespace
+
+void DynamoDbService::PersistRecord(Ctx* c, const Stream& s, const StreamRecord& r) {
+  store::Store& st = env_->store;
+  if (!st.persistent()) return;
+  json::object o{{"seq", r.seq}, {"created", r.created_ms}, {"record", r.record}};
+  uint64_t seq = st.Put(StorePrefix(s.account, s.region) + "records/" + s.arn + "/", SeqKey(r.seq),
+                        json::serialize(o));
+  if (c) c->Persisted(seq);
+}
+
+void DynamoDbService::PersistBackup(Ctx* c, const Backup& b) {
+  store::Store& st = env_->store;
+  if (!st.persistent()) return;
+  json::object o{{"account", b.account},   {"region", b.region},      {"arn", b.arn},
+                 {"name", b.name},         {"table", b.table_name},   {"table_arn", b.table_arn},
+                 {"table_id", b.table_id}, {"created", b.created_ms}, {"size", b.size_bytes},
+                 {"type", b.type},         {"meta", b.table_meta},    {"items", b.items}};
+  uint64_t seq = st.Put(StorePrefix(b.account, b.region) + "backups", b.arn, json::serialize(o));
+  if (c) c->Persisted(seq);
+}
+
+void DynamoDbService::Start(aws::ServiceEnv& env) {
+  env_ = &env;
+  std::lock_guard lock(mu_);
+  auto parse = [](std::string_view text) -> std::optional<json::object> {
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    return std::move(v.get_object());
+  };
+  // Tables, then their items; streams, then their records; backups.
+  env.store.Scan("dynamodb/",
+                 [&](std::string_view table, std::string_view key, std::string_view value) {
+                   if (!table.ends_with("/tables")) return;
+                   auto o = parse(value);
+                   if (!o) return;
+                   auto t = DeserializeTable(*o);
+                   std::string name = t->name;
+                   RegionOf(t->account, t->region).tables[name] = std::move(t);
+                 });
+  env.store.Scan(
+      "dynamodb/", [&](std::string_view table, std::string_view key, std::string_view value) {
+        auto pos = table.find("/items/");
+        if (pos == std::string_view::npos) return;
+        std::string_view head = table.substr(9, pos - 9);  // ACCOUNT/REGION
+        auto slash = head.find('/');
+        if (slash == std::string_view::npos) return;
+        std::string_view name = table.substr(pos + 7);
+        if (name.ends_with('/')) name.remove_suffix(1);
+        Table* t = FindTable(std::string(head.substr(0, slash)),
+                             std::string(head.substr(slash + 1)), name);
+        if (!t) return;
+        auto o = parse(value);
+        if (!o) return;
+        Pos p = PosOf(t->key, *o);
+        size_t size = ItemSize(*o);
+        auto [it, fresh] = t->items.emplace(p, Record{Compact(std::move(*o), size), size});
+        if (!fresh) return;
+        t->size_bytes += size;
+        IndexInsert(*t, it);
+      });
+  env.store.Scan("dynamodb/",
+                 [&](std::string_view table, std::string_view key, std::string_view value) {
+                   if (!table.ends_with("/streams")) return;
+                   auto o = parse(value);
+                   if (!o) return;
+                   auto s = std::make_unique<Stream>();
+                   s->account = GetString(*o, "account").value_or("");
+                   s->region = GetString(*o, "region").value_or("");
+                   s->arn = GetString(*o, "arn").value_or("");
+                   s->label = GetString(*o, "label").value_or("");
+                   s->table_name = GetString(*o, "table").value_or("");
+                   s->view_type = GetString(*o, "view_type").value_or("");
+                   s->status = GetString(*o, "status").value_or("ENABLED");
+                   s->created_ms = GetInt(*o, "created").value_or(0);
+                   s->next_seq = static_cast<uint64_t>(GetInt(*o, "next_seq").value_or(1));
+                   json::array defs;
+                   if (auto* d = GetArray(*o, "defs")) defs = *d;
+                   s->key = SchemaFrom(Find(*o, "key"), defs);
+                   if (auto* shards = GetArray(*o, "shards"))
+                     for (const auto& shv : *shards) {
+                       if (!shv.is_object()) continue;
+                       const auto& x = shv.get_object();
+                       Shard sh;
+                       sh.id = GetString(x, "id").value_or("");
+                       sh.parent = GetString(x, "parent").value_or("");
+                       sh.first_seq = static_cast<uint64_t>(GetInt(x, "first").value_or(0));
+                       sh.last_seq = static_cast<uint64_t>(GetInt(x, "last").value_or(0));
+                       sh.closed = GetBool(x, "closed").value_or(false);
+                       sh.created_ms = GetInt(x, "created").value_or(s->created_ms);
+                       s->shards.push_back(std::move(sh));
+                     }
+                   std::string arn = s->arn;
+                   RegionOf(s->account, s->region).streams[arn] = std::move(s);
+                 });
+  env.store.Scan("dynamodb/",
+                 [&](std::string_view table, std::string_view key, std::string_view value) {
+                   auto pos = table.find("/records/");
+                   if (pos == std::string_view::npos) return;
+                   std::string_view arn = table.substr(pos + 9);
+                   if (arn.ends_with('/')) arn.remove_suffix(1);
+                   Stream* s = FindStream(arn);
+                   if (!s) return;
+                   auto o = parse(value);
+                   if (!o) return;
+                   StreamRecord r;
+                   r.seq = static_cast<uint64_t>(GetInt(*o, "seq").value_or(0));
+                   r.created_ms = GetInt(*o, "created").value_or(0);
+                   if (auto* rec = GetObject(*o, "record")) r.record = *rec;
+                   // A record belongs to the latest shard that starts at or before it.
+                   uint64_t seq = r.seq;
+                   for (auto sh = s->shards.rbegin(); sh != s->shards.rend(); ++sh)
+                     if (seq >= sh->first_seq) {
+                       sh->records.push_back(std::move(r));
+                       break;
+                     }
+                   if (seq >= s->next_seq) s->next_seq = seq + 1;
+                 });
+  env.store.Scan("dynamodb/",
+                 [&](std::string_view table, std::string_view key, std::string_view value) {
+                   if (!table.ends_with("/backups")) return;
+                   auto o = parse(value);
+                   if (!o) return;
+                   auto b = std::make_unique<Backup>();
+                   b->account = GetString(*o, "account").value_or("");
+                   b->region = GetString(*o, "region").value_or("");
+                   b->arn = GetString(*o, "arn").value_or("");
+                   b->name = GetString(*o, "name").value_or("");
+                   b->table_name = GetString(*o, "table").value_or("");
+                   b->table_arn = GetString(*o, "table_arn").value_or("");
+                   b->table_id = GetString(*o, "table_id").value_or("");
+                   b->created_ms = GetInt(*o, "created").value_or(0);
+                   b->size_bytes = static_cast<size_t>(GetInt(*o, "size").value_or(0));
+                   b->type = GetString(*o, "type").value_or("USER");
+                   if (auto* m = GetObject(*o, "meta")) b->table_meta = *m;
+                   if (auto* a = GetArray(*o, "items")) b->items = *a;
+                   std::string arn = b->arn;
+                   RegionOf(b->account, b->region).backups[arn] = std::move(b);
+                 });
+  // The write history of PITR is not persisted: after a restart a table is restorable from then.
+  for (auto& [key, region] : regions_)
+    for (auto& [name, t] : region.tables)
+      if (t->pitr_enabled) t->pitr_since_ms = std::max(t->pitr_since_ms, Now());
+  if (const char* v = std::getenv("STRATUS_DYNAMODB_THROUGHPUT"))
+    enforce_throughput_ = std::string_view(v) == "enforce" || std::string_view(v) == "true";
+  ScheduleSweep();
+}
+
+void DynamoDbService::Reset() {
+  std::lock_guard lock(mu_);
+  regions_.clear();
+  tokens_.clear();
+  offset_ms_ = 0;
+  if (env_ && env_->store.persistent()) env_->store.DeletePrefix("dynamodb/");
+}
+
+bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view rest,
+                                    HttpResponse& resp) {
+  // Test helpers: POST advance?seconds=N moves DynamoDB's clock forward (TTL, stream
+  // retention, iterator expiry); POST ttl-sweep runs the TTL sweep now and answers the count.
+  if (req.method != "POST") return false;
+  if (rest == "advance") {
+    int64_t seconds = 0;
+    for (const auto& [k, v] : req.QueryParams())
+      if (k == "seconds") seconds = std::atoll(v.c_str());
+    std::lock_guard lock(mu_);
+    offset_ms_ += seconds * 1000;
+    resp.status = 200;
+    resp.headers.Set("Content-Type", "application/json");
+    resp.body = json::serialize(json::object{{"offset_seconds", offset_ms_ / 1000}});
+    return true;
+  }
+  if (rest == "settings") {
+    std::lock_guard lock(mu_);
+    for (const auto& [k, v] : req.QueryParams())
+      if (k == "enforce_throughput") enforce_throughput_ = v == "true";
+    resp.status = 200;
+    resp.headers.Set("Content-Type", "application/json");
+    resp.body = json::serialize(json::object{{"enforce_throughput", enforce_throughput_}});
+    return true;
+  }
+  if (rest == "ttl-sweep") {
+    size_t n;
+    {
+      std::lock_guard lock(mu_);
+      n = SweepTtl(Now());
+    }
+    env_->store.Flush();
+    resp.status = 200;
+    resp.headers.Set("Content-Type", "application/json");
+    resp.body = json::serialize(json::object{{"deleted", n}});
+    return true;
+  }
+  return false;
+}
+
+std::pair<std::unique_ptr<aws::ServiceHandler>, std::unique_ptr<aws::ServiceHandler>>
+MakeDynamoDbServices() {
+  auto ddb = std::make_unique<DynamoDbService>();
+  auto streams = std::make_unique<DynamoDbStreamsService>(ddb.get());
+  return {std::move(ddb), std::move(streams)};
+}
+
+}  // namespace stratus::dynamodb
