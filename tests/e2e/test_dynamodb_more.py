@@ -465,3 +465,11 @@ def test_point_in_time_restore_undoes_later_writes(start_stratus):
     assert sorted(items) == ["a", "before-pitr"] and items["a"]["v"] == {"N": "1"}
     ddb.restore_table_to_point_in_time(SourceTableName=n, TargetTableName=n + "-now", UseLatestRestorableTime=True)
     assert sorted(i["pk"]["S"] for i in ddb.scan(TableName=n + "-now")["Items"]) == ["a", "b"]
+
+
+def test_query_empty_partition_key_value(ddb):
+    n = make_table(ddb)
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=n, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": ""}})
+    assert err(e) == ("ValidationException", "One or more parameter values are not valid. The AttributeValue for a "
+                      "key attribute cannot contain an empty string value. Key: pk")

@@ -333,6 +333,12 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
   json::value hv = kc->hash_value;
   if (auto e = ValidateValue(hv)) return Fail(*e);
   if (ScalarType(hv) != ks.hash.type) return Fail(AwsError::Validation(mismatch));
+  if (const auto& inner = hv.get_object().begin()->value();
+      inner.is_string() && inner.get_string().empty())
+    return Fail(AwsError::Validation(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
+        "contain an empty " +
+        std::string(ks.hash.type == "S" ? "string" : "binary") + " value. Key: " + ks.hash.name));
   RangeBounds b;
   if (kc->op != KeyCondition::Op::kNone && !ks.range)
     return Fail(AwsError::Validation("Query key condition not supported"));
