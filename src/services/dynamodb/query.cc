@@ -1,5 +1,7 @@
 // Query and Scan on tables and secondary indexes. Both walk an ordered map between two
 // iterators found by binary search, so a page costs O(log n + page) whatever the table's size.
+#include <boost/json/monotonic_resource.hpp>
+
 #include "services/dynamodb/dynamodb.h"
 #include "services/dynamodb/items.h"
 
@@ -226,7 +228,10 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
   if (!start) return Fail(start.error());
   const Table& t = *plan.table;
   const Index* ix = plan.index;
-  json::array items;
+  // The page is built in one arena of its own: copying a hundred items costs bump allocations
+  // instead of a malloc per value, and the gateway frees it in one go after encoding.
+  json::storage_ptr page = json::make_shared_resource<json::monotonic_resource>(64 * 1024);
+  json::array items(page);
   size_t count = 0, scanned = 0, bytes = 0;
   std::optional<Item> last_key;
   bool count_only = plan.select == "COUNT";
@@ -272,7 +277,7 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
     return true;
   });
   if (!failed) return Fail(failed.error());
-  json::object out;
+  json::object out(page);
   if (!count_only) out["Items"] = std::move(items);
   out["Count"] = count;
   out["ScannedCount"] = scanned;
