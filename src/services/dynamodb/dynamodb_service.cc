@@ -467,6 +467,15 @@ Item Compact(Item&& item, size_t size) {
   return out;
 }
 
+Item ArenaCopy(const Item& src, size_t capacity, void** arena) {
+  ItemArena* a = nullptr;
+  json::storage_ptr sp = json::make_shared_resource<ItemArena>(capacity, &a);
+  *arena = a;
+  return Item(src, sp);
+}
+
+void SealArena(void* arena) { static_cast<ItemArena*>(arena)->Seal(); }
+
 // ---- write path ----------------------------------------------------------------------------
 
 bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
@@ -504,7 +513,8 @@ void DynamoDbService::Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item
 }
 
 void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos,
-                              std::optional<Item> new_item, bool service_identity) {
+                              std::optional<Item> new_item, bool service_identity,
+                              void* open_arena) {
   bool exists = lb != t.items.end() && lb->first == pos;
   auto it = exists ? lb : t.items.end();
   if (t.pitr_enabled) {
@@ -526,7 +536,8 @@ void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos&
     if (t.stream_enabled) Emit(c, t, old_item ? &*old_item : nullptr, &*new_item, service_identity);
     PersistItem(c, t, *new_item);
     size_t size = ItemSize(*new_item);
-    Item compact = Compact(std::move(*new_item), size);
+    Item compact = open_arena ? std::move(*new_item) : Compact(std::move(*new_item), size);
+    if (open_arena) SealArena(open_arena);
     if (!exists) {
       it = t.items.emplace_hint(lb, pos, Record{std::move(compact), size});
     } else {

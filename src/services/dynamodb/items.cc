@@ -74,7 +74,11 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   if (!t) return Fail(t.error());
   Table& table = **t;
   const json::object* item_in = GetObject(in, "Item");
-  Item item = item_in ? *item_in : Item();
+  // Copied once, straight into the memory block the table will keep it in.
+  void* arena = nullptr;
+  static const Item empty_item;
+  const Item& src = item_in ? *item_in : empty_item;
+  Item item = ArenaCopy(src, 2 * ItemSize(src) + 64 * (src.size() + 2), &arena);
   if (auto e = CheckItem(table, item)) return Fail(*e);
   Pos pos = PosOf(table.key, item);
   auto it = table.items.lower_bound(pos);
@@ -92,7 +96,7 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   Consume(table, true, cap.table);
   if (rv == "ALL_OLD" && old_item) out["Attributes"] = *old_item;
   std::optional<json::value> metrics = CollectionMetrics(table, in, item);
-  WriteAt(&c, table, it, pos, std::move(item));
+  WriteAt(&c, table, it, pos, std::move(item), false, arena);
   AddCapacity(out, in, table.name, cap);
   if (metrics) out["ItemCollectionMetrics"] = std::move(*metrics);
   return json::value(std::move(out));
