@@ -264,6 +264,7 @@ class DynamoDbService final : public aws::ServiceHandler {
     double table = 0;
     std::map<std::string, double> gsi, lsi;
     bool read = false;
+    bool split = false;  // transactions: Read/WriteCapacityUnits beside CapacityUnits
   };
   static double ReadUnits(size_t bytes, bool consistent) {
     double u = static_cast<double>((bytes + 4095) / 4096);

@@ -594,19 +594,21 @@ std::optional<json::value> DynamoDbService::CapacityJson(std::string_view mode,
   double total = cap.table;
   for (const auto& [k, v] : cap.gsi) total += v;
   for (const auto& [k, v] : cap.lsi) total += v;
+  // Transactions also split the units into reads and writes; single-item operations, Query,
+  // Scan and batches give CapacityUnits alone (AWS's documented examples).
+  const char* kind = cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits";
+  auto units = [&](double v) {
+    json::object x{{"CapacityUnits", v}};
+    if (cap.split) x[kind] = v;
+    return x;
+  };
   json::object o{{"TableName", table}, {"CapacityUnits", total}};
-  if (cap.read)
-    o["ReadCapacityUnits"] = total;
-  else
-    o["WriteCapacityUnits"] = total;
+  if (cap.split) o[kind] = total;
   if (mode == "INDEXES") {
-    o["Table"] = json::object{{"CapacityUnits", cap.table},
-                              {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", cap.table}};
+    o["Table"] = units(cap.table);
     auto list = [&](const std::map<std::string, double>& m) {
       json::object x;
-      for (const auto& [k, v] : m)
-        x[k] = json::object{{"CapacityUnits", v},
-                            {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", v}};
+      for (const auto& [k, v] : m) x[k] = units(v);
       return x;
     };
     if (!cap.gsi.empty()) o["GlobalSecondaryIndexes"] = list(cap.gsi);

@@ -56,9 +56,11 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
   }
   json::object out{{"Responses", std::move(responses)}};
   json::array capacity;
-  for (const auto& [name, cap] : caps)
+  for (auto& [name, cap] : caps) {
+    cap.split = true;
     if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), name, cap))
       capacity.emplace_back(std::move(*v));
+  }
   if (!capacity.empty()) out["ConsumedCapacity"] = std::move(capacity);
   return json::value(std::move(out));
 }
@@ -240,9 +242,11 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
   }
   json::object out;
   json::array capacity;
-  for (const auto& [name, cap] : caps)
+  for (auto& [name, cap] : caps) {
+    cap.split = true;
     if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), name, cap))
       capacity.emplace_back(std::move(*v));
+  }
   if (!capacity.empty()) out["ConsumedCapacity"] = std::move(capacity);
   if (!metrics.empty()) out["ItemCollectionMetrics"] = std::move(metrics);
   json::value response(std::move(out));
