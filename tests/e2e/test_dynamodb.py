@@ -567,6 +567,8 @@ def test_tables_items_streams_survive_kill_9(start_stratus, tmp_path):
     for i in range(5):
         ddb.put_item(TableName=n, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "g": {"S": "x"}})
     ddb.delete_item(TableName=n, Key={"pk": {"S": "p"}, "sk": {"N": "0"}})
+    backup = ddb.create_backup(TableName=n, BackupName="before-kill")["BackupDetails"]["BackupArn"]
+    ddb.update_time_to_live(TableName=n, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
     server.kill()
     server = start_stratus("--data-dir", data)
     ddb = make_client("dynamodb", server.url)
@@ -580,3 +582,6 @@ def test_tables_items_streams_survive_kill_9(start_stratus, tmp_path):
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     assert [x["eventName"] for x in streams.get_records(ShardIterator=it)["Records"]] == ["INSERT"] * 5 + ["REMOVE"]
+    assert ddb.describe_time_to_live(TableName=n)["TimeToLiveDescription"]["AttributeName"] == "exp"
+    ddb.restore_table_from_backup(TargetTableName=n + "-r", BackupArn=backup)
+    assert ddb.scan(TableName=n + "-r", Select="COUNT")["Count"] == 4
