@@ -473,3 +473,12 @@ def test_query_empty_partition_key_value(ddb):
         ddb.query(TableName=n, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": ""}})
     assert err(e) == ("ValidationException", "One or more parameter values are not valid. The AttributeValue for a "
                       "key attribute cannot contain an empty string value. Key: pk")
+
+
+def test_partiql_consumed_capacity(ddb):
+    n = make_table(ddb)
+    r = ddb.execute_statement(Statement=f"INSERT INTO \"{n}\" VALUE {{'pk': 'a', 'd': ?}}",
+                              Parameters=[{"S": "x" * 1500}], ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == {"TableName": n, "CapacityUnits": 2.0}
+    r = ddb.execute_statement(Statement=f"SELECT * FROM \"{n}\" WHERE pk = 'a'", ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == {"TableName": n, "CapacityUnits": 0.5}

@@ -136,8 +136,13 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
   }
   json::array items;
   std::optional<Item> last;
-  auto visit = [&](const Item& full) -> Result<bool> {
-    const Item view = ix ? ix->Project(full, table.key) : full;
+  size_t bytes = 0;
+  auto visit = [&](const Record& rec) -> Result<bool> {
+    const Item& full = rec.item;
+    bytes += rec.size;
+    Item projected;
+    if (ix) projected = ix->Project(full, table.key);
+    const Item& view = ix ? projected : full;
     if (s.where) {
       auto ok = s.where->Evaluate(view);
       if (!ok) return Fail(ok.error());
@@ -168,7 +173,7 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
     }
     for (; it != map.end(); ++it) {
       if (hv && !in_partition(it->first)) break;
-      auto r = visit(target(it)->second.item);
+      auto r = visit(target(it)->second);
       if (!r) return r.error();
       if (!*r) break;
     }
@@ -193,6 +198,16 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
   if (err) return Fail(*err);
   json::object out{{"Items", std::move(items)}};
   if (last) out["NextToken"] = Base64Encode(json::serialize(*last));
+  DynamoDbService::Capacity cap;
+  cap.read = true;
+  double units = DynamoDbService::ReadUnits(bytes, GetBool(in, "ConsistentRead").value_or(false));
+  if (ix)
+    (ix->global ? cap.gsi : cap.lsi)[ix->name] = units;
+  else
+    cap.table = units;
+  if (auto v = DynamoDbService::CapacityJson(
+          GetString(in, "ReturnConsumedCapacity").value_or("NONE"), table.name, cap))
+    out["ConsumedCapacity"] = std::move(*v);
   return out;
 }
 
@@ -218,8 +233,16 @@ Result<json::value> DynamoDbService::ExecuteStatement(Ctx& c, const In& in) {
   std::string_view rv = GetString(in, "ReturnValuesOnConditionCheckFailure").value_or("NONE");
   auto p = PrepareWrite(*this, c, *s, rv);
   if (!p) return Fail(p.error());
+  Capacity cap;
+  auto it = p->table->items.find(p->pos);
+  AddWriteCapacity(*p->table, it == p->table->items.end() ? nullptr : &it->second.item,
+                   p->remove || !p->new_item ? nullptr : &*p->new_item, cap);
+  std::string table = p->table->name;
   Apply(*this, c, *p);
-  return json::value(json::object{{"Items", json::array()}});
+  json::object out{{"Items", json::array()}};
+  if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), table, cap))
+    out["ConsumedCapacity"] = std::move(*v);
+  return json::value(std::move(out));
 }
 
 Result<json::value> DynamoDbService::BatchExecuteStatement(Ctx& c, const In& in) {
