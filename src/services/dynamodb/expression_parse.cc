@@ -712,6 +712,16 @@ std::string_view LongTypeName(Type t) {
 
 // ---- Placeholders -------------------------------------------------------------------------
 
+namespace {
+// A key the expression grammar can refer to: the prefix, then [A-Za-z0-9_]+.
+bool ValidPlaceholderKey(std::string_view key, char prefix) {
+  if (key.size() < 2 || key[0] != prefix) return false;
+  for (char c : key.substr(1))
+    if (!IsNameChar(c)) return false;
+  return true;
+}
+}  // namespace
+
 Placeholders::Placeholders(const json::object* names, const json::object* values)
     : names_(names), values_(values) {}
 
@@ -722,13 +732,13 @@ std::optional<AwsError> Placeholders::CheckShape() const {
     return AwsError::Validation("ExpressionAttributeValues must not be empty");
   if (names_)
     for (const auto& kv : *names_)
-      if (kv.key().size() < 2 || kv.key()[0] != '#')
+      if (!ValidPlaceholderKey(kv.key(), '#'))
         return AwsError::Validation(
             "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" +
             std::string(kv.key()) + "\"");
   if (values_)
     for (const auto& kv : *values_)
-      if (kv.key().size() < 2 || kv.key()[0] != ':')
+      if (!ValidPlaceholderKey(kv.key(), ':'))
         return AwsError::Validation(
             "ExpressionAttributeValues contains invalid key: Syntax error; key: \"" +
             std::string(kv.key()) + "\"");
