@@ -170,6 +170,10 @@ TEST(DynamoDbExpression, OperatorErrors) {
             "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater "
             "than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper "
             "bound operand: AttributeValue: {N:1}");
+  EXPECT_EQ(CondError("a BETWEEN :lo AND :hi", "", R"({":lo":{"N":"1"},":hi":{"S":"5"}})"),
+            "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower "
+            "and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: "
+            "AttributeValue: {S:5}");
   EXPECT_EQ(CondError("a < :b", "", R"({":b":{"BOOL":true}})"),
             "Invalid ConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: <, operand type: BOOL");
@@ -213,6 +217,14 @@ TEST(DynamoDbExpression, Comparisons) {
   EXPECT_TRUE(Eval("l = :v", item, R"({":v":{"L":[{"N":"1"},{"S":"x"}]}})"));
   EXPECT_TRUE(Eval("l[1] = :v", item, R"({":v":{"S":"x"}})"));
   EXPECT_TRUE(Eval("n = n", item, "{}"));
+}
+
+TEST(DynamoDbExpression, ConditionTopLevelNames) {
+  Req r(R"({"#s":"status"})", R"({":v":{"N":"1"}})");
+  auto c = Condition::Parse("a.b = :v AND (size(c[1]) > :v OR NOT #s = d) AND a = :v", *r.ph,
+                            "FilterExpression");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->TopLevelNames(), (std::vector<std::string>{"a", "c", "status", "d"}));
 }
 
 TEST(DynamoDbExpression, PrecedenceAndLogic) {

@@ -371,6 +371,13 @@ class Parser {
     if (lo.kind == NodeKind::kValue && hi.kind == NodeKind::kValue && !lo.value.is_null() &&
         !hi.value.is_null()) {
       auto c = CompareScalars(lo.value, hi.value);
+      Type tl = TypeOf(lo.value), th = TypeOf(hi.value);
+      if (tl != th && (tl == Type::kS || tl == Type::kN || tl == Type::kB) &&
+          (th == Type::kS || th == Type::kN || th == Type::kB))
+        Semantic(Error(
+            "The BETWEEN operator requires same data type for lower and upper bounds; lower "
+            "bound operand: AttributeValue: " + FormatValue(lo.value) +
+            ", upper bound operand: AttributeValue: " + FormatValue(hi.value)));
       if (c && *c > 0)
         Semantic(Error(
             "The BETWEEN operator requires upper bound to be greater than or equal to lower "
