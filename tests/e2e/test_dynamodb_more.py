@@ -482,3 +482,20 @@ def test_partiql_consumed_capacity(ddb):
     assert r["ConsumedCapacity"] == {"TableName": n, "CapacityUnits": 2.0}
     r = ddb.execute_statement(Statement=f"SELECT * FROM \"{n}\" WHERE pk = 'a'", ReturnConsumedCapacity="TOTAL")
     assert r["ConsumedCapacity"] == {"TableName": n, "CapacityUnits": 0.5}
+
+
+def test_query_filter_on_key_attribute_rejected(ddb):
+    n = make_table(ddb, range_key=True)
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=n, KeyConditionExpression="pk = :p", FilterExpression="sk > :s",
+                  ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"S": "b"}})
+    assert err(e) == ("ValidationException", "Filter Expression can only contain non-primary key attributes: "
+                      "Primary key attribute: sk")
+
+
+def test_updated_new_with_list_index(ddb):
+    n = make_table(ddb)
+    ddb.put_item(TableName=n, Item={"pk": {"S": "a"}, "l": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]}})
+    r = ddb.update_item(TableName=n, Key={"pk": {"S": "a"}}, UpdateExpression="SET l[1] = :v",
+                        ExpressionAttributeValues={":v": {"N": "20"}}, ReturnValues="UPDATED_NEW")
+    assert r["Attributes"] == {"l": {"L": [{"N": "20"}]}}

@@ -34,6 +34,7 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
     if (auto e = CheckMixedParameters(s, {"AttributesToGet"}, {"ProjectionExpression"}))
       return Fail(*e);
     Placeholders ph(GetObject(s, "ExpressionAttributeNames"), nullptr);
+    if (auto e = ph.CheckShape()) return Fail(*e);
     auto proj = ParseProjection(s, ph);
     if (!proj) return Fail(proj.error());
     if (auto e = ph.CheckAllUsed()) return Fail(*e);

@@ -363,7 +363,5 @@ Item ArenaCopy(const Item& src, size_t capacity, void** arena);
 void SealArena(void* arena);
 // Whether two items hold the same attributes with equal values (ValuesEqual on each).
 bool ItemsEqual(const Item& a, const Item& b);
-// Attributes of item named by the paths (UPDATED_OLD / UPDATED_NEW), nested maps kept.
-Item PathsOf(const Item& item, const std::vector<Path>& paths);
 
 }  // namespace stratus::dynamodb

@@ -384,34 +384,6 @@ bool ItemsEqual(const Item& a, const Item& b) {
   return true;
 }
 
-Item PathsOf(const Item& item, const std::vector<Path>& paths) {
-  Item out;
-  for (const auto& p : paths) {
-    if (p.empty() || p[0].index >= 0) continue;
-    const json::value* src = Find(item, p[0].name);
-    if (!src) continue;
-    // Enclosing maps are kept down to the value; a list step keeps the whole list.
-    json::object* parent = &out;
-    std::string key = p[0].name;
-    for (size_t d = 1;; ++d) {
-      const json::object* m = src->is_object() ? GetObject(src->get_object(), "M") : nullptr;
-      if (d == p.size() || p[d].index >= 0 || !m) {
-        (*parent)[key] = *src;
-        break;
-      }
-      const json::value* next = Find(*m, p[d].name);
-      if (!next) break;
-      json::value& slot = (*parent)[key];
-      if (!slot.is_object() || !GetObject(slot.get_object(), "M"))
-        slot = json::object{{"M", json::object()}};
-      parent = &slot.get_object()["M"].get_object();
-      key = p[d].name;
-      src = next;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // The memory of one stored item: the copy made by Compact is laid out in one block; after

@@ -317,6 +317,7 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
   Table& table = **t;
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
+  if (auto e = ph.CheckShape()) return Fail(*e);
   ReadPlan plan;
   if (auto name = GetString(in, "IndexName"); name && !table.FindIndex(*name))
     return Fail(
@@ -331,6 +332,13 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
           : KeyCondition::FromLegacy(*GetObject(in, "KeyConditions"), ks.hash.name, range_name);
   if (!kc) return Fail(kc.error());
   if (auto e = PlanRead(*this, table, in, ph, "QueryFilter", plan)) return Fail(*e);
+  // A Query filter may not read the key attributes of what it queries.
+  if (plan.filter)
+    for (const auto& name : plan.filter->TopLevelNames())
+      if (ks.IsKey(name))
+        return Fail(AwsError::Validation(
+            std::string(in.contains("QueryFilter") ? "QueryFilter" : "Filter Expression") +
+            " can only contain non-primary key attributes: Primary key attribute: " + name));
   if (auto e = ph.CheckAllUsed()) return Fail(*e);
   const std::string mismatch =
       "One or more parameter values were invalid: Condition parameter type does not match schema "
@@ -429,6 +437,7 @@ Result<json::value> DynamoDbService::Scan(Ctx& c, const In& in) {
   Table& table = **t;
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
+  if (auto e = ph.CheckShape()) return Fail(*e);
   ReadPlan plan;
   if (auto e = PlanRead(*this, table, in, ph, "ScanFilter", plan)) return Fail(*e);
   if (auto e = ph.CheckAllUsed()) return Fail(*e);

@@ -26,6 +26,7 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
       const json::object* g = v.is_object() ? GetObject(v.get_object(), "Get") : nullptr;
       if (!g) continue;
       Placeholders ph(GetObject(*g, "ExpressionAttributeNames"), nullptr);
+      if (auto e = ph.CheckShape()) return Fail(*e);
       auto proj = ParseProjection(*g, ph);
       if (!proj) return Fail(proj.error());
       if (auto e = ph.CheckAllUsed()) return Fail(*e);
@@ -115,6 +116,7 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
             "TransactItems can only contain one of Check, Put, Update or Delete"));
       Placeholders ph(GetObject(*spec, "ExpressionAttributeNames"),
                       GetObject(*spec, "ExpressionAttributeValues"));
+      if (auto e = ph.CheckShape()) return Fail(*e);
       Action a{kind, nullptr, {}, {}, std::nullopt, std::nullopt, std::nullopt, spec};
       if (kind == Kind::kUpdate) {
         auto u = Update::Parse(GetString(*spec, "UpdateExpression").value_or(""), ph);
