@@ -499,3 +499,21 @@ def test_updated_new_with_list_index(ddb):
     r = ddb.update_item(TableName=n, Key={"pk": {"S": "a"}}, UpdateExpression="SET l[1] = :v",
                         ExpressionAttributeValues={":v": {"N": "20"}}, ReturnValues="UPDATED_NEW")
     assert r["Attributes"] == {"l": {"L": [{"N": "20"}]}}
+
+
+def test_partiql_returning_and_order_by_desc(ddb):
+    n = make_table(ddb, range_key=True)
+    for i in range(5):
+        ddb.put_item(TableName=n, Item={"pk": {"S": "p"}, "sk": {"S": f"s{i}"}, "v": {"N": str(i)}})
+    r = ddb.execute_statement(Statement=f"UPDATE \"{n}\" SET v = 10 WHERE pk = 'p' AND sk = 's1' RETURNING ALL OLD *")
+    assert r["Items"] == [{"pk": {"S": "p"}, "sk": {"S": "s1"}, "v": {"N": "1"}}]
+    r = ddb.execute_statement(Statement=f"UPDATE \"{n}\" SET v = 11 WHERE pk = 'p' AND sk = 's1' RETURNING MODIFIED NEW *")
+    assert r["Items"] == [{"v": {"N": "11"}}]
+    got, kw = [], {}
+    while True:
+        r = ddb.execute_statement(Statement=f"SELECT sk FROM \"{n}\" WHERE pk = 'p' ORDER BY sk DESC", Limit=2, **kw)
+        got += [i["sk"]["S"] for i in r["Items"]]
+        if "NextToken" not in r:
+            break
+        kw["NextToken"] = r["NextToken"]
+    assert got == ["s4", "s3", "s2", "s1", "s0"]

@@ -19,6 +19,7 @@ struct Prepared {
   std::optional<Item> new_item;  // nullopt with `remove`: delete
   bool remove = false;
   bool noop = false;
+  std::optional<Item> returned;  // RETURNING ...
 };
 
 const json::value* KeyEquality(const Statement& s, std::string_view name) {
@@ -85,6 +86,7 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
   if (s.kind == Statement::Kind::kDelete) {
     p.remove = true;
     p.noop = !old_item;
+    if (old_item && s.returning == "ALL_OLD") p.returned = *old_item;
     return p;
   }
   Item item = *old_item;
@@ -100,6 +102,16 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
   if (ItemSize(item) > 400 * 1024)
     return Fail(AwsError::Validation("Item size to update has exceeded the maximum allowed size"));
   p.noop = ItemsEqual(*old_item, item);
+  static const std::vector<Path> no_paths;
+  const auto& targets = s.update ? s.update->Targets() : no_paths;
+  if (s.returning == "ALL_OLD")
+    p.returned = *old_item;
+  else if (s.returning == "ALL_NEW")
+    p.returned = item;
+  else if (s.returning == "UPDATED_OLD")
+    p.returned = Projection::FromPaths(targets).Apply(*old_item);
+  else if (s.returning == "UPDATED_NEW")
+    p.returned = Projection::FromPaths(targets).Apply(item);
   p.new_item = std::move(item);
   return p;
 }
@@ -171,6 +183,23 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
       auto resume = map.upper_bound(resume_key(*after));
       if (resume == map.end() || it == map.end() || it->first < resume->first) it = resume;
     }
+    if (s.descending && hv) {
+      // ORDER BY <sort key> DESC: the partition from its end, resuming below the token's key.
+      auto first = map.lower_bound(first_key(Pos{h, hk, ""}));
+      auto end = first;
+      while (end != map.end() && in_partition(end->first)) ++end;
+      if (after) {
+        auto below = map.lower_bound(resume_key(*after));
+        if (below != map.end() && (end == map.end() || below->first < end->first)) end = below;
+      }
+      while (end != first) {
+        --end;
+        auto r = visit(target(end)->second);
+        if (!r) return r.error();
+        if (!*r) break;
+      }
+      return std::nullopt;
+    }
     for (; it != map.end(); ++it) {
       if (hv && !in_partition(it->first)) break;
       auto r = visit(target(it)->second);
@@ -238,8 +267,10 @@ Result<json::value> DynamoDbService::ExecuteStatement(Ctx& c, const In& in) {
   AddWriteCapacity(*p->table, it == p->table->items.end() ? nullptr : &it->second.item,
                    p->remove || !p->new_item ? nullptr : &*p->new_item, cap);
   std::string table = p->table->name;
+  std::optional<Item> returned = std::move(p->returned);
   Apply(*this, c, *p);
   json::object out{{"Items", json::array()}};
+  if (returned && !returned->empty()) out["Items"].get_array().emplace_back(std::move(*returned));
   if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), table, cap))
     out["ConsumedCapacity"] = std::move(*v);
   return json::value(std::move(out));
