@@ -87,7 +87,8 @@ def test_signature_error_is_reported(stratus_verify):
 
 
 def test_not_implemented_is_reported(endpoint):
-    proc = run_cli("dynamodb", "list-tables", endpoint=endpoint)
+    proc = run_cli("dynamodb", "describe-global-table", "--global-table-name", "some-table",
+                   endpoint=endpoint)
     assert proc.returncode in SERVICE_ERROR_RC, (proc.returncode, proc.stderr)
-    assert "An error occurred (NotImplemented) when calling the ListTables operation" \
+    assert "An error occurred (NotImplemented) when calling the DescribeGlobalTable operation" \
         in proc.stderr

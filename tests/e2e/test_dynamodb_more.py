@@ -465,3 +465,55 @@ def test_point_in_time_restore_undoes_later_writes(start_stratus):
     assert sorted(items) == ["a", "before-pitr"] and items["a"]["v"] == {"N": "1"}
     ddb.restore_table_to_point_in_time(SourceTableName=n, TargetTableName=n + "-now", UseLatestRestorableTime=True)
     assert sorted(i["pk"]["S"] for i in ddb.scan(TableName=n + "-now")["Items"]) == ["a", "b"]
+
+
+def test_query_empty_partition_key_value(ddb):
+    n = make_table(ddb)
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=n, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": ""}})
+    assert err(e) == ("ValidationException", "One or more parameter values are not valid. The AttributeValue for a "
+                      "key attribute cannot contain an empty string value. Key: pk")
+
+
+def test_partiql_consumed_capacity(ddb):
+    n = make_table(ddb)
+    r = ddb.execute_statement(Statement=f"INSERT INTO \"{n}\" VALUE {{'pk': 'a', 'd': ?}}",
+                              Parameters=[{"S": "x" * 1500}], ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == {"TableName": n, "CapacityUnits": 2.0}
+    r = ddb.execute_statement(Statement=f"SELECT * FROM \"{n}\" WHERE pk = 'a'", ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == {"TableName": n, "CapacityUnits": 0.5}
+
+
+def test_query_filter_on_key_attribute_rejected(ddb):
+    n = make_table(ddb, range_key=True)
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=n, KeyConditionExpression="pk = :p", FilterExpression="sk > :s",
+                  ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"S": "b"}})
+    assert err(e) == ("ValidationException", "Filter Expression can only contain non-primary key attributes: "
+                      "Primary key attribute: sk")
+
+
+def test_updated_new_with_list_index(ddb):
+    n = make_table(ddb)
+    ddb.put_item(TableName=n, Item={"pk": {"S": "a"}, "l": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]}})
+    r = ddb.update_item(TableName=n, Key={"pk": {"S": "a"}}, UpdateExpression="SET l[1] = :v",
+                        ExpressionAttributeValues={":v": {"N": "20"}}, ReturnValues="UPDATED_NEW")
+    assert r["Attributes"] == {"l": {"L": [{"N": "20"}]}}
+
+
+def test_partiql_returning_and_order_by_desc(ddb):
+    n = make_table(ddb, range_key=True)
+    for i in range(5):
+        ddb.put_item(TableName=n, Item={"pk": {"S": "p"}, "sk": {"S": f"s{i}"}, "v": {"N": str(i)}})
+    r = ddb.execute_statement(Statement=f"UPDATE \"{n}\" SET v = 10 WHERE pk = 'p' AND sk = 's1' RETURNING ALL OLD *")
+    assert r["Items"] == [{"pk": {"S": "p"}, "sk": {"S": "s1"}, "v": {"N": "1"}}]
+    r = ddb.execute_statement(Statement=f"UPDATE \"{n}\" SET v = 11 WHERE pk = 'p' AND sk = 's1' RETURNING MODIFIED NEW *")
+    assert r["Items"] == [{"v": {"N": "11"}}]
+    got, kw = [], {}
+    while True:
+        r = ddb.execute_statement(Statement=f"SELECT sk FROM \"{n}\" WHERE pk = 'p' ORDER BY sk DESC", Limit=2, **kw)
+        got += [i["sk"]["S"] for i in r["Items"]]
+        if "NextToken" not in r:
+            break
+        kw["NextToken"] = r["NextToken"]
+    assert got == ["s4", "s3", "s2", "s1", "s0"]

@@ -435,8 +435,8 @@ def assert_not_implemented(err: ClientError, service_words: tuple[str, ...], ope
 
 def test_not_implemented_dynamodb_json(client):
     with pytest.raises(ClientError) as exc:
-        client("dynamodb").list_tables()
-    assert_not_implemented(exc.value, ("dynamodb",), "ListTables")
+        client("dynamodb").describe_global_table(GlobalTableName="some-table")
+    assert_not_implemented(exc.value, ("dynamodb",), "DescribeGlobalTable")
 
 
 def test_not_implemented_ecs_json(client):
@@ -463,9 +463,9 @@ def test_not_implemented_rest_json(client):
 
 
 def test_not_implemented_raw_headers(endpoint):
-    body = b"{}"
+    body = b'{"GlobalTableName": "some-table"}'
     r = requests.post(endpoint + "/", data=body,
-                      headers=signed_dynamodb(endpoint, "ListTables", body), timeout=10)
+                      headers=signed_dynamodb(endpoint, "DescribeGlobalTable", body), timeout=10)
     assert r.status_code == 501
     assert json_error_code(r.json()) == "NotImplemented"
     assert_common_headers(r.headers)

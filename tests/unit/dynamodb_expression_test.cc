@@ -127,6 +127,11 @@ TEST(DynamoDbExpression, UnusedAndMalformedPlaceholders) {
               "ExpressionAttributeNames contains invalid key: Syntax error; key: \"a\"");
   }
   {
+    Req r(R"({"#a-b":"a"})", "");
+    EXPECT_EQ(r.ph->CheckShape()->message,
+              "ExpressionAttributeNames contains invalid key: Syntax error; key: \"#a-b\"");
+  }
+  {
     Req r("", R"({"v":{"N":"1"}})");
     EXPECT_EQ(r.ph->CheckShape()->message,
               "ExpressionAttributeValues contains invalid key: Syntax error; key: \"v\"");
@@ -165,6 +170,10 @@ TEST(DynamoDbExpression, OperatorErrors) {
             "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater "
             "than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper "
             "bound operand: AttributeValue: {N:1}");
+  EXPECT_EQ(CondError("a BETWEEN :lo AND :hi", "", R"({":lo":{"N":"1"},":hi":{"S":"5"}})"),
+            "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower "
+            "and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: "
+            "AttributeValue: {S:5}");
   EXPECT_EQ(CondError("a < :b", "", R"({":b":{"BOOL":true}})"),
             "Invalid ConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: <, operand type: BOOL");
@@ -208,6 +217,14 @@ TEST(DynamoDbExpression, Comparisons) {
   EXPECT_TRUE(Eval("l = :v", item, R"({":v":{"L":[{"N":"1"},{"S":"x"}]}})"));
   EXPECT_TRUE(Eval("l[1] = :v", item, R"({":v":{"S":"x"}})"));
   EXPECT_TRUE(Eval("n = n", item, "{}"));
+}
+
+TEST(DynamoDbExpression, ConditionTopLevelNames) {
+  Req r(R"({"#s":"status"})", R"({":v":{"N":"1"}})");
+  auto c = Condition::Parse("a.b = :v AND (size(c[1]) > :v OR NOT #s = d) AND a = :v", *r.ph,
+                            "FilterExpression");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->TopLevelNames(), (std::vector<std::string>{"a", "c", "status", "d"}));
 }
 
 TEST(DynamoDbExpression, PrecedenceAndLogic) {
@@ -685,6 +702,51 @@ TEST(DynamoDbExpression, LimitsOnHostileInput) {
   EXPECT_EQ(CondError(big, "", R"({":v":{"N":"1"}})"),
             "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; "
             "expression size: 4106");
+}
+
+// Random token soup (fixed seed): every parser answers a ValidationException or parses, and
+// whatever parses evaluates / applies without crashing.
+TEST(DynamoDbExpression, TokenSoupNeverCrashes) {
+  static const char* kTokens[] = {
+      "a", "b", "#n", ":v", ":l", ":s", "(", ")", "[", "]", "0", "1", ",", ".", "=", "<>", "<",
+      "<=", ">", ">=", "+", "-", "AND", "OR", "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD",
+      "DELETE", "size", "attribute_exists", "attribute_type", "begins_with", "contains",
+      "if_not_exists", "list_append", "@", "#", ":"};
+  uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1103515245 + 12345, (seed >> 16) & 0x7fff; };
+  const Item item = I(R"({"a":{"L":[{"N":"1"},{"M":{"b":{"S":"x"}}}]},"b":{"N":"2"},
+                          "n":{"SS":["x"]}})");
+  int parsed = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    int len = 1 + static_cast<int>(next() % 12);
+    for (int k = 0; k < len; ++k) text += std::string(kTokens[next() % std::size(kTokens)]) + " ";
+    Req r(R"({"#n":"n"})", R"({":v":{"N":"1"},":l":{"L":[]},":s":{"SS":["y"]}})");
+    auto c = Condition::Parse(text, *r.ph, "ConditionExpression");
+    if (c) {
+      ++parsed;
+      EXPECT_TRUE(c->Evaluate(item));
+    } else {
+      EXPECT_EQ(c.error().code, "ValidationException") << text;
+    }
+    auto u = Update::Parse(text, *r.ph);
+    if (u) {
+      ++parsed;
+      Item copy = item;
+      if (auto err = u->Apply(copy)) {
+        EXPECT_EQ(err->code, "ValidationException") << text;
+      }
+    } else {
+      EXPECT_EQ(u.error().code, "ValidationException") << text;
+    }
+    auto p = Projection::Parse(text, *r.ph);
+    if (p) ++parsed, p->Apply(item);
+    auto k = KeyCondition::Parse(text, *r.ph, "a", "b");
+    if (!k) {
+      EXPECT_EQ(k.error().code, "ValidationException") << text;
+    }
+  }
+  EXPECT_GT(parsed, 0);
 }
 
 TEST(DynamoDbExpression, ReservedWordList) {

@@ -149,5 +149,37 @@ TEST(DynamoDbPartiql, Errors) {
                      "empty");
 }
 
+// Random token soup (fixed seed): a ValidationException or a statement, never a crash.
+TEST(DynamoDbPartiql, TokenSoupNeverCrashes) {
+  static const char* kTokens[] = {
+      "SELECT", "INSERT", "INTO", "VALUE", "UPDATE", "DELETE", "FROM", "WHERE", "SET", "REMOVE",
+      "*", "\"t\"", "a", "'s'", "1", "-2.5", "?", ",", ".", "(", ")", "[", "]", "{", "}", ":",
+      "<<", ">>", "=", "<>", "<", ">=", "+", "AND", "OR", "NOT", "IS", "MISSING", "NULL",
+      "BETWEEN", "IN", "begins_with", "size", "TRUE", "'", "\""};
+  uint32_t seed = 777;
+  auto next = [&] { return seed = seed * 1103515245 + 12345, (seed >> 16) & 0x7fff; };
+  json::array params = J(R"([{"S":"p"},{"N":"1"}])").get_array();
+  const Item item = I(R"({"a":{"N":"1"},"t":{"S":"s"}})");
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    int len = 1 + static_cast<int>(next() % 14);
+    for (int k = 0; k < len; ++k) text += std::string(kTokens[next() % std::size(kTokens)]) + " ";
+    auto st = Statement::Parse(text, &params);
+    if (!st) {
+      EXPECT_EQ(st.error().code, "ValidationException") << text;
+      continue;
+    }
+    if (st->where) {
+      EXPECT_TRUE(st->where->Evaluate(item));
+    }
+    if (st->update) {
+      Item copy = item;
+      if (auto err = st->update->Apply(copy)) {
+        EXPECT_EQ(err->code, "ValidationException");
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace stratus::dynamodb

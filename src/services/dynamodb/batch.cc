@@ -1,5 +1,7 @@
 // BatchGetItem and BatchWriteItem: every request is checked before any item is read or
 // written; nothing is left unprocessed except past BatchGetItem's 16 MB response limit.
+#include <boost/json/monotonic_resource.hpp>
+
 #include <set>
 
 #include "services/dynamodb/dynamodb.h"
@@ -32,6 +34,7 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
     if (auto e = CheckMixedParameters(s, {"AttributesToGet"}, {"ProjectionExpression"}))
       return Fail(*e);
     Placeholders ph(GetObject(s, "ExpressionAttributeNames"), nullptr);
+    if (auto e = ph.CheckShape()) return Fail(*e);
     auto proj = ParseProjection(s, ph);
     if (!proj) return Fail(proj.error());
     if (auto e = ph.CheckAllUsed()) return Fail(*e);
@@ -49,12 +52,14 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
       }
     plans.emplace_back(std::string(name), std::move(p));
   }
-  json::object responses, unprocessed;
+  // Responses are built in one arena (see ReadPage in query.cc).
+  json::storage_ptr page = json::make_shared_resource<json::monotonic_resource>(64 * 1024);
+  json::object responses(page), unprocessed;
   json::array capacity;
   size_t bytes = 0;
   constexpr size_t kLimit = 16 * 1024 * 1024;
   for (auto& [name, p] : plans) {
-    json::array items;
+    json::array items(page);
     json::array left;
     Capacity cap;
     cap.read = true;

@@ -252,8 +252,9 @@ class DynamoDbService final : public aws::ServiceHandler {
   void Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item> new_item,
              bool service_identity = false);
   // Write with lb = t.items.lower_bound(pos), for callers that already searched.
+  // open_arena: new_item already lives in an arena from ArenaCopy, sealed here.
   void WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos, std::optional<Item> new_item,
-               bool service_identity = false);
+               bool service_identity = false, void* open_arena = nullptr);
   void IndexInsert(Table& t, ItemMap::iterator it);
   void IndexErase(Table& t, ItemMap::iterator it);
   static bool InIndex(const Index& ix, const Item& item);
@@ -263,6 +264,7 @@ class DynamoDbService final : public aws::ServiceHandler {
     double table = 0;
     std::map<std::string, double> gsi, lsi;
     bool read = false;
+    bool split = false;  // transactions: Read/WriteCapacityUnits beside CapacityUnits
   };
   static double ReadUnits(size_t bytes, bool consistent) {
     double u = static_cast<double>((bytes + 4095) / 4096);
@@ -355,9 +357,11 @@ std::optional<AwsError> CheckMixedParameters(const json::object& in,
                                              std::initializer_list<std::string_view> expression);
 // The item copied into a memory resource of its own (how the tables store items).
 Item Compact(Item&& item, size_t size);
+// A copy of src in a new item arena that stays open (further allocations land in it) until
+// SealArena; for items validated in place before they are stored (PutItem).
+Item ArenaCopy(const Item& src, size_t capacity, void** arena);
+void SealArena(void* arena);
 // Whether two items hold the same attributes with equal values (ValuesEqual on each).
 bool ItemsEqual(const Item& a, const Item& b);
-// Attributes of item named by the paths (UPDATED_OLD / UPDATED_NEW), nested maps kept.
-Item PathsOf(const Item& item, const std::vector<Path>& paths);
 
 }  // namespace stratus::dynamodb

@@ -384,34 +384,6 @@ bool ItemsEqual(const Item& a, const Item& b) {
   return true;
 }
 
-Item PathsOf(const Item& item, const std::vector<Path>& paths) {
-  Item out;
-  for (const auto& p : paths) {
-    if (p.empty() || p[0].index >= 0) continue;
-    const json::value* src = Find(item, p[0].name);
-    if (!src) continue;
-    // Enclosing maps are kept down to the value; a list step keeps the whole list.
-    json::object* parent = &out;
-    std::string key = p[0].name;
-    for (size_t d = 1;; ++d) {
-      const json::object* m = src->is_object() ? GetObject(src->get_object(), "M") : nullptr;
-      if (d == p.size() || p[d].index >= 0 || !m) {
-        (*parent)[key] = *src;
-        break;
-      }
-      const json::value* next = Find(*m, p[d].name);
-      if (!next) break;
-      json::value& slot = (*parent)[key];
-      if (!slot.is_object() || !GetObject(slot.get_object(), "M"))
-        slot = json::object{{"M", json::object()}};
-      parent = &slot.get_object()["M"].get_object();
-      key = p[d].name;
-      src = next;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // The memory of one stored item: the copy made by Compact is laid out in one block; after
@@ -467,6 +439,15 @@ Item Compact(Item&& item, size_t size) {
   return out;
 }
 
+Item ArenaCopy(const Item& src, size_t capacity, void** arena) {
+  ItemArena* a = nullptr;
+  json::storage_ptr sp = json::make_shared_resource<ItemArena>(capacity, &a);
+  *arena = a;
+  return Item(src, sp);
+}
+
+void SealArena(void* arena) { static_cast<ItemArena*>(arena)->Seal(); }
+
 // ---- write path ----------------------------------------------------------------------------
 
 bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
@@ -504,7 +485,8 @@ void DynamoDbService::Write(Ctx* c, Table& t, const Pos& pos, std::optional<Item
 }
 
 void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos,
-                              std::optional<Item> new_item, bool service_identity) {
+                              std::optional<Item> new_item, bool service_identity,
+                              void* open_arena) {
   bool exists = lb != t.items.end() && lb->first == pos;
   auto it = exists ? lb : t.items.end();
   if (t.pitr_enabled) {
@@ -526,7 +508,8 @@ void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos&
     if (t.stream_enabled) Emit(c, t, old_item ? &*old_item : nullptr, &*new_item, service_identity);
     PersistItem(c, t, *new_item);
     size_t size = ItemSize(*new_item);
-    Item compact = Compact(std::move(*new_item), size);
+    Item compact = open_arena ? std::move(*new_item) : Compact(std::move(*new_item), size);
+    if (open_arena) SealArena(open_arena);
     if (!exists) {
       it = t.items.emplace_hint(lb, pos, Record{std::move(compact), size});
     } else {
@@ -583,19 +566,21 @@ std::optional<json::value> DynamoDbService::CapacityJson(std::string_view mode,
   double total = cap.table;
   for (const auto& [k, v] : cap.gsi) total += v;
   for (const auto& [k, v] : cap.lsi) total += v;
+  // Transactions also split the units into reads and writes; single-item operations, Query,
+  // Scan and batches give CapacityUnits alone (AWS's documented examples).
+  const char* kind = cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits";
+  auto units = [&](double v) {
+    json::object x{{"CapacityUnits", v}};
+    if (cap.split) x[kind] = v;
+    return x;
+  };
   json::object o{{"TableName", table}, {"CapacityUnits", total}};
-  if (cap.read)
-    o["ReadCapacityUnits"] = total;
-  else
-    o["WriteCapacityUnits"] = total;
+  if (cap.split) o[kind] = total;
   if (mode == "INDEXES") {
-    o["Table"] = json::object{{"CapacityUnits", cap.table},
-                              {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", cap.table}};
+    o["Table"] = units(cap.table);
     auto list = [&](const std::map<std::string, double>& m) {
       json::object x;
-      for (const auto& [k, v] : m)
-        x[k] = json::object{{"CapacityUnits", v},
-                            {cap.read ? "ReadCapacityUnits" : "WriteCapacityUnits", v}};
+      for (const auto& [k, v] : m) x[k] = units(v);
       return x;
     };
     if (!cap.gsi.empty()) o["GlobalSecondaryIndexes"] = list(cap.gsi);

@@ -438,6 +438,21 @@ Result<bool> Condition::Evaluate(const Item& item) const {
   return EvalCondition(*root_, item);
 }
 
+namespace {
+void CollectNames(const ExprNode& n, std::vector<std::string>& out) {
+  if (n.kind == NodeKind::kPath && !n.path.empty() &&
+      std::find(out.begin(), out.end(), n.path[0].name) == out.end())
+    out.push_back(n.path[0].name);
+  for (const auto& c : n.children) CollectNames(c, out);
+}
+}  // namespace
+
+std::vector<std::string> Condition::TopLevelNames() const {
+  std::vector<std::string> out;
+  if (root_) CollectNames(*root_, out);
+  return out;
+}
+
 Condition Condition::FromTree(ExprNode tree) {
   Condition c;
   c.root_ = std::make_shared<const ExprNode>(std::move(tree));

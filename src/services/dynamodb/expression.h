@@ -72,6 +72,9 @@ class Condition {
   // Evaluates against an item (an absent item is an empty object). Type mismatches are false,
   // as in AWS; errors only where AWS raises them at evaluation time.
   Result<bool> Evaluate(const Item& item) const;
+  // The top-level attribute names the condition reads, in first-use order (Query's "Filter
+  // Expression can only contain non-primary key attributes" check).
+  std::vector<std::string> TopLevelNames() const;
   // From an already built tree (legacy forms, PartiQL).
   static Condition FromTree(ExprNode tree);
 

@@ -67,6 +67,7 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
     return Fail(AwsError::Validation("ReturnValues can only be ALL_OLD or NONE"));
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
+  if (auto e = ph.CheckShape()) return Fail(*e);
   auto cond = ParseCondition(in, ph, "ConditionExpression", "Expected");
   if (!cond) return Fail(cond.error());
   if (auto e = ph.CheckAllUsed()) return Fail(*e);
@@ -74,7 +75,11 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   if (!t) return Fail(t.error());
   Table& table = **t;
   const json::object* item_in = GetObject(in, "Item");
-  Item item = item_in ? *item_in : Item();
+  // Copied once, straight into the memory block the table will keep it in.
+  void* arena = nullptr;
+  static const Item empty_item;
+  const Item& src = item_in ? *item_in : empty_item;
+  Item item = ArenaCopy(src, 2 * ItemSize(src) + 64 * (src.size() + 2), &arena);
   if (auto e = CheckItem(table, item)) return Fail(*e);
   Pos pos = PosOf(table.key, item);
   auto it = table.items.lower_bound(pos);
@@ -92,7 +97,7 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   Consume(table, true, cap.table);
   if (rv == "ALL_OLD" && old_item) out["Attributes"] = *old_item;
   std::optional<json::value> metrics = CollectionMetrics(table, in, item);
-  WriteAt(&c, table, it, pos, std::move(item));
+  WriteAt(&c, table, it, pos, std::move(item), false, arena);
   AddCapacity(out, in, table.name, cap);
   if (metrics) out["ItemCollectionMetrics"] = std::move(*metrics);
   return json::value(std::move(out));
@@ -102,6 +107,7 @@ Result<json::value> DynamoDbService::GetItem(Ctx& c, const In& in) {
   if (auto e = CheckMixedParameters(in, {"AttributesToGet"}, {"ProjectionExpression"}))
     return Fail(*e);
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"), nullptr);
+  if (auto e = ph.CheckShape()) return Fail(*e);
   auto proj = ParseProjection(in, ph);
   if (!proj) return Fail(proj.error());
   if (auto e = ph.CheckAllUsed()) return Fail(*e);
@@ -135,6 +141,7 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
   std::string_view rv = GetString(in, "ReturnValues").value_or("NONE");
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
+  if (auto e = ph.CheckShape()) return Fail(*e);
   std::optional<Update> update;
   if (auto text = GetString(in, "UpdateExpression")) {
     auto u = Update::Parse(*text, ph);
@@ -185,11 +192,11 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
   if (rv == "ALL_OLD" && old_item)
     attrs = *old_item;
   else if (rv == "UPDATED_OLD" && old_item)
-    attrs = PathsOf(*old_item, targets);
+    attrs = Projection::FromPaths(targets).Apply(*old_item);
   else if (rv == "ALL_NEW")
     attrs = item;
   else if (rv == "UPDATED_NEW")
-    attrs = PathsOf(item, targets);
+    attrs = Projection::FromPaths(targets).Apply(item);
   if (!attrs.empty()) out["Attributes"] = std::move(attrs);
   bool changed = !old_item || !ItemsEqual(*old_item, item);
   if (changed) Write(&c, table, pos, std::move(item));
@@ -207,6 +214,7 @@ Result<json::value> DynamoDbService::DeleteItem(Ctx& c, const In& in) {
     return Fail(AwsError::Validation("ReturnValues can only be ALL_OLD or NONE"));
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
+  if (auto e = ph.CheckShape()) return Fail(*e);
   auto cond = ParseCondition(in, ph, "ConditionExpression", "Expected");
   if (!cond) return Fail(cond.error());
   if (auto e = ph.CheckAllUsed()) return Fail(*e);

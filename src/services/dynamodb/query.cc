@@ -1,5 +1,7 @@
 // Query and Scan on tables and secondary indexes. Both walk an ordered map between two
 // iterators found by binary search, so a page costs O(log n + page) whatever the table's size.
+#include <boost/json/monotonic_resource.hpp>
+
 #include "services/dynamodb/dynamodb.h"
 #include "services/dynamodb/items.h"
 
@@ -226,7 +228,10 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
   if (!start) return Fail(start.error());
   const Table& t = *plan.table;
   const Index* ix = plan.index;
-  json::array items;
+  // The page is built in one arena of its own: copying a hundred items costs bump allocations
+  // instead of a malloc per value, and the gateway frees it in one go after encoding.
+  json::storage_ptr page = json::make_shared_resource<json::monotonic_resource>(64 * 1024);
+  json::array items(page);
   size_t count = 0, scanned = 0, bytes = 0;
   std::optional<Item> last_key;
   bool count_only = plan.select == "COUNT";
@@ -272,7 +277,7 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
     return true;
   });
   if (!failed) return Fail(failed.error());
-  json::object out;
+  json::object out(page);
   if (!count_only) out["Items"] = std::move(items);
   out["Count"] = count;
   out["ScannedCount"] = scanned;
@@ -312,6 +317,7 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
   Table& table = **t;
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
+  if (auto e = ph.CheckShape()) return Fail(*e);
   ReadPlan plan;
   if (auto name = GetString(in, "IndexName"); name && !table.FindIndex(*name))
     return Fail(
@@ -326,6 +332,13 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
           : KeyCondition::FromLegacy(*GetObject(in, "KeyConditions"), ks.hash.name, range_name);
   if (!kc) return Fail(kc.error());
   if (auto e = PlanRead(*this, table, in, ph, "QueryFilter", plan)) return Fail(*e);
+  // A Query filter may not read the key attributes of what it queries.
+  if (plan.filter)
+    for (const auto& name : plan.filter->TopLevelNames())
+      if (ks.IsKey(name))
+        return Fail(AwsError::Validation(
+            std::string(in.contains("QueryFilter") ? "QueryFilter" : "Filter Expression") +
+            " can only contain non-primary key attributes: Primary key attribute: " + name));
   if (auto e = ph.CheckAllUsed()) return Fail(*e);
   const std::string mismatch =
       "One or more parameter values were invalid: Condition parameter type does not match schema "
@@ -333,6 +346,12 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
   json::value hv = kc->hash_value;
   if (auto e = ValidateValue(hv)) return Fail(*e);
   if (ScalarType(hv) != ks.hash.type) return Fail(AwsError::Validation(mismatch));
+  if (const auto& inner = hv.get_object().begin()->value();
+      inner.is_string() && inner.get_string().empty())
+    return Fail(AwsError::Validation(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
+        "contain an empty " +
+        std::string(ks.hash.type == "S" ? "string" : "binary") + " value. Key: " + ks.hash.name));
   RangeBounds b;
   if (kc->op != KeyCondition::Op::kNone && !ks.range)
     return Fail(AwsError::Validation("Query key condition not supported"));
@@ -418,6 +437,7 @@ Result<json::value> DynamoDbService::Scan(Ctx& c, const In& in) {
   Table& table = **t;
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
+  if (auto e = ph.CheckShape()) return Fail(*e);
   ReadPlan plan;
   if (auto e = PlanRead(*this, table, in, ph, "ScanFilter", plan)) return Fail(*e);
   if (auto e = ph.CheckAllUsed()) return Fail(*e);

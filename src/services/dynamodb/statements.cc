@@ -19,6 +19,7 @@ struct Prepared {
   std::optional<Item> new_item;  // nullopt with `remove`: delete
   bool remove = false;
   bool noop = false;
+  std::optional<Item> returned;  // RETURNING ...
 };
 
 const json::value* KeyEquality(const Statement& s, std::string_view name) {
@@ -85,6 +86,7 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
   if (s.kind == Statement::Kind::kDelete) {
     p.remove = true;
     p.noop = !old_item;
+    if (old_item && s.returning == "ALL_OLD") p.returned = *old_item;
     return p;
   }
   Item item = *old_item;
@@ -100,6 +102,16 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
   if (ItemSize(item) > 400 * 1024)
     return Fail(AwsError::Validation("Item size to update has exceeded the maximum allowed size"));
   p.noop = ItemsEqual(*old_item, item);
+  static const std::vector<Path> no_paths;
+  const auto& targets = s.update ? s.update->Targets() : no_paths;
+  if (s.returning == "ALL_OLD")
+    p.returned = *old_item;
+  else if (s.returning == "ALL_NEW")
+    p.returned = item;
+  else if (s.returning == "UPDATED_OLD")
+    p.returned = Projection::FromPaths(targets).Apply(*old_item);
+  else if (s.returning == "UPDATED_NEW")
+    p.returned = Projection::FromPaths(targets).Apply(item);
   p.new_item = std::move(item);
   return p;
 }
@@ -136,8 +148,13 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
   }
   json::array items;
   std::optional<Item> last;
-  auto visit = [&](const Item& full) -> Result<bool> {
-    const Item view = ix ? ix->Project(full, table.key) : full;
+  size_t bytes = 0;
+  auto visit = [&](const Record& rec) -> Result<bool> {
+    const Item& full = rec.item;
+    bytes += rec.size;
+    Item projected;
+    if (ix) projected = ix->Project(full, table.key);
+    const Item& view = ix ? projected : full;
     if (s.where) {
       auto ok = s.where->Evaluate(view);
       if (!ok) return Fail(ok.error());
@@ -166,9 +183,26 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
       auto resume = map.upper_bound(resume_key(*after));
       if (resume == map.end() || it == map.end() || it->first < resume->first) it = resume;
     }
+    if (s.descending && hv) {
+      // ORDER BY <sort key> DESC: the partition from its end, resuming below the token's key.
+      auto first = map.lower_bound(first_key(Pos{h, hk, ""}));
+      auto end = first;
+      while (end != map.end() && in_partition(end->first)) ++end;
+      if (after) {
+        auto below = map.lower_bound(resume_key(*after));
+        if (below != map.end() && (end == map.end() || below->first < end->first)) end = below;
+      }
+      while (end != first) {
+        --end;
+        auto r = visit(target(end)->second);
+        if (!r) return r.error();
+        if (!*r) break;
+      }
+      return std::nullopt;
+    }
     for (; it != map.end(); ++it) {
       if (hv && !in_partition(it->first)) break;
-      auto r = visit(target(it)->second.item);
+      auto r = visit(target(it)->second);
       if (!r) return r.error();
       if (!*r) break;
     }
@@ -193,6 +227,16 @@ Result<json::object> Select(DynamoDbService& svc, aws::Context& c, const Stateme
   if (err) return Fail(*err);
   json::object out{{"Items", std::move(items)}};
   if (last) out["NextToken"] = Base64Encode(json::serialize(*last));
+  DynamoDbService::Capacity cap;
+  cap.read = true;
+  double units = DynamoDbService::ReadUnits(bytes, GetBool(in, "ConsistentRead").value_or(false));
+  if (ix)
+    (ix->global ? cap.gsi : cap.lsi)[ix->name] = units;
+  else
+    cap.table = units;
+  if (auto v = DynamoDbService::CapacityJson(
+          GetString(in, "ReturnConsumedCapacity").value_or("NONE"), table.name, cap))
+    out["ConsumedCapacity"] = std::move(*v);
   return out;
 }
 
@@ -218,8 +262,18 @@ Result<json::value> DynamoDbService::ExecuteStatement(Ctx& c, const In& in) {
   std::string_view rv = GetString(in, "ReturnValuesOnConditionCheckFailure").value_or("NONE");
   auto p = PrepareWrite(*this, c, *s, rv);
   if (!p) return Fail(p.error());
+  Capacity cap;
+  auto it = p->table->items.find(p->pos);
+  AddWriteCapacity(*p->table, it == p->table->items.end() ? nullptr : &it->second.item,
+                   p->remove || !p->new_item ? nullptr : &*p->new_item, cap);
+  std::string table = p->table->name;
+  std::optional<Item> returned = std::move(p->returned);
   Apply(*this, c, *p);
-  return json::value(json::object{{"Items", json::array()}});
+  json::object out{{"Items", json::array()}};
+  if (returned && !returned->empty()) out["Items"].get_array().emplace_back(std::move(*returned));
+  if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), table, cap))
+    out["ConsumedCapacity"] = std::move(*v);
+  return json::value(std::move(out));
 }
 
 Result<json::value> DynamoDbService::BatchExecuteStatement(Ctx& c, const In& in) {

@@ -26,6 +26,7 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
       const json::object* g = v.is_object() ? GetObject(v.get_object(), "Get") : nullptr;
       if (!g) continue;
       Placeholders ph(GetObject(*g, "ExpressionAttributeNames"), nullptr);
+      if (auto e = ph.CheckShape()) return Fail(*e);
       auto proj = ParseProjection(*g, ph);
       if (!proj) return Fail(proj.error());
       if (auto e = ph.CheckAllUsed()) return Fail(*e);
@@ -56,9 +57,11 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
   }
   json::object out{{"Responses", std::move(responses)}};
   json::array capacity;
-  for (const auto& [name, cap] : caps)
+  for (auto& [name, cap] : caps) {
+    cap.split = true;
     if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), name, cap))
       capacity.emplace_back(std::move(*v));
+  }
   if (!capacity.empty()) out["ConsumedCapacity"] = std::move(capacity);
   return json::value(std::move(out));
 }
@@ -113,6 +116,7 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
             "TransactItems can only contain one of Check, Put, Update or Delete"));
       Placeholders ph(GetObject(*spec, "ExpressionAttributeNames"),
                       GetObject(*spec, "ExpressionAttributeValues"));
+      if (auto e = ph.CheckShape()) return Fail(*e);
       Action a{kind, nullptr, {}, {}, std::nullopt, std::nullopt, std::nullopt, spec};
       if (kind == Kind::kUpdate) {
         auto u = Update::Parse(GetString(*spec, "UpdateExpression").value_or(""), ph);
@@ -240,9 +244,11 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
   }
   json::object out;
   json::array capacity;
-  for (const auto& [name, cap] : caps)
+  for (auto& [name, cap] : caps) {
+    cap.split = true;
     if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), name, cap))
       capacity.emplace_back(std::move(*v));
+  }
   if (!capacity.empty()) out["ConsumedCapacity"] = std::move(capacity);
   if (!metrics.empty()) out["ItemCollectionMetrics"] = std::move(metrics);
   json::value response(std::move(out));

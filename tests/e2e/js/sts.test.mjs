@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, DescribeGlobalTableCommand } from "@aws-sdk/client-dynamodb";
 import {
   AssumeRoleCommand,
   GetCallerIdentityCommand,
@@ -119,12 +119,12 @@ test("a wrong secret is SignatureDoesNotMatch", async () => {
   client.destroy();
 });
 
-test("DynamoDB ListTables is NotImplemented (501)", async () => {
+test("DynamoDB DescribeGlobalTable is NotImplemented (501)", async () => {
   const ddb = new DynamoDBClient(clientConfig(server.url));
-  await assert.rejects(ddb.send(new ListTablesCommand({})), (err) => {
+  await assert.rejects(ddb.send(new DescribeGlobalTableCommand({ GlobalTableName: "some-table" })), (err) => {
     assert.equal(err.name, "NotImplemented");
     assert.equal(err.$metadata.httpStatusCode, 501);
-    assert.match(err.message, /ListTables/);
+    assert.match(err.message, /DescribeGlobalTable/);
     assert.match(err.message, /dynamodb/i);
     return true;
   });
