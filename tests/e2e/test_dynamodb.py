@@ -185,7 +185,8 @@ def test_list_tables_pagination_and_delete_waiter(ddb):
     assert all(n in all_names for n in names)
     assert all_names == sorted(all_names)
     d = ddb.delete_table(TableName=names[0])["TableDescription"]
-    assert d["TableStatus"] == "DELETING"
+    assert d["TableStatus"] == "DELETING" and d["TableName"] == names[0]
+    assert "KeySchema" not in d and "AttributeDefinitions" not in d
     ddb.get_waiter("table_not_exists").wait(TableName=names[0], WaiterConfig={"Delay": 1, "MaxAttempts": 3})
 
 

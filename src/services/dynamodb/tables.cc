@@ -282,6 +282,9 @@ Result<json::value> DynamoDbService::CreateTable(Ctx& c, const In& in) {
   d["TableStatus"] = "CREATING";
   if (auto* g = d.if_contains("GlobalSecondaryIndexes"))
     for (auto& x : g->get_array()) x.get_object()["IndexStatus"] = "CREATING";
+  // The switch time appears once the table exists (CreateTable's answer has the mode alone).
+  if (auto* b = d.if_contains("BillingModeSummary"))
+    b->get_object().erase("LastUpdateToPayPerRequestDateTime");
   return json::value(json::object{{"TableDescription", std::move(d)}});
 }
 
@@ -617,7 +620,13 @@ Result<json::value> DynamoDbService::DeleteTable(Ctx& c, const In& in) {
     return Fail(AwsError::Validation(
         "Resource cannot be deleted as it is currently protected against deletion. "
         "Disable deletion protection first."));
-  json::object d = Describe(t);
+  // AWS's DeleteTable answer is the short form: no key schema, attribute definitions,
+  // creation time or indexes (DeleteTable examples in the DynamoDB API reference).
+  json::object full = Describe(t);
+  json::object d;
+  for (const char* k : {"TableName", "ProvisionedThroughput", "TableSizeBytes", "ItemCount",
+                        "TableArn", "TableId", "BillingModeSummary", "DeletionProtectionEnabled"})
+    if (auto* v = full.if_contains(k)) d[k] = *v;
   d["TableStatus"] = "DELETING";
   if (t.stream_enabled) DisableStream(t, &c);
   store::Store& st = env_->store;
