@@ -2,6 +2,9 @@
 .PHONY: run test build unit e2e bench coverage clean
 
 PRESET ?= release
+# ccache hits across checkouts in different folders (CI builds a fresh clone each run).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 BIN := build/$(PRESET)/stratus
 
 build:
