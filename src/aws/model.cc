@@ -1,5 +1,7 @@
 #include "aws/model.h"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 
 #include <mutex>
@@ -285,6 +287,9 @@ Result<std::unique_ptr<Service>> LoadService(std::string id, const json::value& 
             if (r == ref->name) ref->required = true;
           s.members.push_back(std::move(*ref));
         }
+        s.plain_json_body = std::ranges::all_of(s.members, [](const MemberRef& m) {
+          return m.location != Location::Body || m.WireName() == m.name;
+        });
       }
       if (auto* m = Find(o, "member")) {
         auto ref = ReadRef(*svc, "", *m);

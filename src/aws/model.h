@@ -83,6 +83,10 @@ struct Shape {
   int error_status = 400;
   bool sender_fault = true;
 
+  // Structure: every member travels in the body under its own name (JSON codecs can then
+  // check an input object in place instead of rebuilding it). Set by the loader.
+  bool plain_json_body = false;
+
   const MemberRef* FindMember(std::string_view n) const;
   bool IsNumber() const;
 };

@@ -32,6 +32,23 @@ Result<json::value> JsonToCanonical(const Shape& shape, json::value v, TsFormat 
   switch (shape.type) {
     case ShapeType::Structure: {
       if (!v.is_object()) return Fail(TypeError(shape, v));
+      if (shape.plain_json_body) {
+        // Wire names are the model's: check and convert the members where they are, dropping
+        // nulls and anything the shape does not have, with no new object.
+        auto& in = v.get_object();
+        for (auto it = in.begin(); it != in.end();) {
+          const MemberRef* m = shape.FindMember(it->key());
+          if (!m || m->location != Location::Body || it->value().is_null()) {
+            it = in.erase(it);
+            continue;
+          }
+          auto r = JsonToCanonical(*m->shape, std::move(it->value()), m->ts_format);
+          if (!r) return r;
+          it->value() = std::move(*r);
+          ++it;
+        }
+        return v;
+      }
       json::object out;
       auto& in = v.get_object();
       for (const auto& m : shape.members) {
