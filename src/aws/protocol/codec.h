@@ -25,7 +25,7 @@ struct WireRequest {
 };
 
 struct EncodeOptions {
-  std::string request_id;
+  std::string_view request_id;  // outlives the encoding (the gateway's exchange)
 };
 
 // Decodes the request into the operation's input value (an object; {} without input).
