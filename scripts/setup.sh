@@ -13,7 +13,7 @@ AWSCLI_VERSION=1.45.11
 APT_PKGS=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev zlib1g-dev libpugixml-dev libspdlog-dev libcli11-dev
-  libgtest-dev libbenchmark-dev wrk libnghttp2-dev)
+  libgtest-dev libbenchmark-dev wrk libnghttp2-dev libmimalloc-dev)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
