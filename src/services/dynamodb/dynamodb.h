@@ -355,6 +355,8 @@ uint64_t PartitionHash(std::string_view encoded);
 std::optional<AwsError> CheckMixedParameters(const json::object& in,
                                              std::initializer_list<std::string_view> legacy,
                                              std::initializer_list<std::string_view> expression);
+// Bytes a stored copy of the item takes in its own block (Compact, ArenaCopy).
+size_t ItemBlockBytes(const Item& item);
 // The item copied into a memory resource of its own (how the tables store items).
 Item Compact(Item&& item, size_t size);
 // A copy of src in a new item arena that stays open (further allocations land in it) until

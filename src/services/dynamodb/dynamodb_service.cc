@@ -427,13 +427,46 @@ class ItemArena final : public json::memory_resource {
 
 }  // namespace
 
+namespace {
+constexpr size_t Round8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+// What Boost.JSON allocates for a copy of `v` (exact capacities, as a copy has): object
+// tables (16-byte header, 40 bytes an entry, a 4-byte bucket per entry past 18 entries),
+// keys (length + 1), array tables (8 + 24 an element), strings past the 14 inline
+// characters (8 + length + 1). Each allocation rounded to 8.
+size_t JsonBytes(const json::value& v);
+size_t ObjectBytes(const json::object& o) {
+  size_t n = Round8(16 + o.size() * (sizeof(json::key_value_pair) + (o.size() > 18 ? 4 : 0)));
+  for (const auto& kv : o) n += Round8(kv.key().size() + 1) + JsonBytes(kv.value());
+  return n;
+}
+size_t JsonBytes(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::object: return ObjectBytes(v.get_object());
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      size_t n = Round8(8 + a.size() * sizeof(json::value));
+      for (const auto& e : a) n += JsonBytes(e);
+      return n;
+    }
+    case json::kind::string: return v.get_string().size() > 14 ? Round8(8 + v.get_string().size() + 1) : 0;
+    default: return 0;
+  }
+}
+}  // namespace
+
+size_t ItemBlockBytes(const Item& item) {
+  // A little slack: anything that does not fit still works, from the heap.
+  return ObjectBytes(item) + 64;
+}
+
 Item Compact(Item&& item, size_t size) {
   // One block per stored item: its attributes, nested values and strings sit together, so a
   // Query page over a large table touches a few cache lines per item instead of one per
   // value (bench/dynamodb.sh, large/small).
   ItemArena* arena = nullptr;
   json::storage_ptr sp =
-      json::make_shared_resource<ItemArena>(2 * size + 64 * (item.size() + 2), &arena);
+      json::make_shared_resource<ItemArena>(ItemBlockBytes(item), &arena);
   Item out(std::move(item), sp);
   arena->Seal();
   return out;

@@ -79,7 +79,7 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   void* arena = nullptr;
   static const Item empty_item;
   const Item& src = item_in ? *item_in : empty_item;
-  Item item = ArenaCopy(src, 2 * ItemSize(src) + 64 * (src.size() + 2), &arena);
+  Item item = ArenaCopy(src, ItemBlockBytes(src), &arena);
   if (auto e = CheckItem(table, item)) return Fail(*e);
   Pos pos = PosOf(table.key, item);
   auto it = table.items.lower_bound(pos);
