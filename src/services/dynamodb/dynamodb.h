@@ -233,6 +233,7 @@ class DynamoDbService final : public aws::ServiceHandler {
   Region& RegionOf(const std::string& account, const std::string& region);
   // The table of an item operation; ResourceNotFoundException "Requested resource not found".
   Result<Table*> ItemTable(Ctx& c, std::string_view name);
+  Result<Table*> TaggedTable(Ctx& c, const In& in);
   Table* FindTable(const std::string& account, const std::string& region, std::string_view name);
   json::object Describe(const Table& t) const;
 

@@ -684,7 +684,8 @@ std::optional<std::string> TableOfArn(std::string_view arn, const std::string& a
 }
 }  // namespace
 
-Result<json::value> DynamoDbService::TagResource(Ctx& c, const In& in) {
+// The table a tagging call's ResourceArn names, with AWS's errors.
+Result<Table*> DynamoDbService::TaggedTable(Ctx& c, const In& in) {
   std::string arn(GetString(in, "ResourceArn").value_or(""));
   if (!arn.starts_with("arn:"))
     return Fail(
@@ -694,6 +695,13 @@ Result<json::value> DynamoDbService::TagResource(Ctx& c, const In& in) {
   if (!t)
     return Fail(Error("ResourceNotFoundException",
                       "Requested resource not found: ResourcArn: " + arn + " not found"));
+  return t;
+}
+
+Result<json::value> DynamoDbService::TagResource(Ctx& c, const In& in) {
+  auto tagged = TaggedTable(c, in);
+  if (!tagged) return Fail(tagged.error());
+  Table* t = *tagged;
   std::map<std::string, std::string> merged = t->tags;
   if (auto* tags = GetArray(in, "Tags"))
     for (const auto& tv : *tags)
@@ -709,15 +717,9 @@ Result<json::value> DynamoDbService::TagResource(Ctx& c, const In& in) {
 }
 
 Result<json::value> DynamoDbService::UntagResource(Ctx& c, const In& in) {
-  std::string arn(GetString(in, "ResourceArn").value_or(""));
-  if (!arn.starts_with("arn:"))
-    return Fail(
-        AwsError::Validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn));
-  auto name = TableOfArn(arn, c.account, c.region);
-  Table* t = name ? FindTable(c.account, c.region, *name) : nullptr;
-  if (!t)
-    return Fail(Error("ResourceNotFoundException",
-                      "Requested resource not found: ResourcArn: " + arn + " not found"));
+  auto tagged = TaggedTable(c, in);
+  if (!tagged) return Fail(tagged.error());
+  Table* t = *tagged;
   if (auto* keys = GetArray(in, "TagKeys"))
     for (const auto& k : *keys)
       if (k.is_string()) t->tags.erase(std::string(k.get_string()));
@@ -726,15 +728,9 @@ Result<json::value> DynamoDbService::UntagResource(Ctx& c, const In& in) {
 }
 
 Result<json::value> DynamoDbService::ListTagsOfResource(Ctx& c, const In& in) {
-  std::string arn(GetString(in, "ResourceArn").value_or(""));
-  if (!arn.starts_with("arn:"))
-    return Fail(
-        AwsError::Validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn));
-  auto name = TableOfArn(arn, c.account, c.region);
-  Table* t = name ? FindTable(c.account, c.region, *name) : nullptr;
-  if (!t)
-    return Fail(Error("ResourceNotFoundException",
-                      "Requested resource not found: ResourcArn: " + arn + " not found"));
+  auto tagged = TaggedTable(c, in);
+  if (!tagged) return Fail(tagged.error());
+  Table* t = *tagged;
   json::array tags;
   for (const auto& [k, v] : t->tags) tags.emplace_back(json::object{{"Key", k}, {"Value", v}});
   return json::value(json::object{{"Tags", std::move(tags)}});
