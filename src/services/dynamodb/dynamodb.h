@@ -234,6 +234,12 @@ class DynamoDbService final : public aws::ServiceHandler {
   // The table of an item operation; ResourceNotFoundException "Requested resource not found".
   Result<Table*> ItemTable(Ctx& c, std::string_view name);
   Result<Table*> TaggedTable(Ctx& c, const In& in);
+  struct SimpleWrite {
+    Table* table;
+    std::optional<Condition> cond;
+    std::string_view rv;  // ReturnValues, NONE or ALL_OLD
+  };
+  Result<SimpleWrite> PrepareSimpleWrite(Ctx& c, const In& in);
   Table* FindTable(const std::string& account, const std::string& region, std::string_view name);
   json::object Describe(const Table& t) const;
 

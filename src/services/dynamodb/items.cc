@@ -58,7 +58,9 @@ void AddCapacity(json::object& out, const json::object& in, const std::string& t
 
 }  // namespace
 
-Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
+// What PutItem and DeleteItem check before they touch an item: no mixing of legacy and
+// expression parameters, ReturnValues, the placeholders and the condition, then the table.
+Result<DynamoDbService::SimpleWrite> DynamoDbService::PrepareSimpleWrite(Ctx& c, const In& in) {
   if (auto e =
           CheckMixedParameters(in, {"Expected", "ConditionalOperator"}, {"ConditionExpression"}))
     return Fail(*e);
@@ -73,7 +75,15 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   if (auto e = ph.CheckAllUsed()) return Fail(*e);
   auto t = ItemTable(c, GetString(in, "TableName").value_or(""));
   if (!t) return Fail(t.error());
-  Table& table = **t;
+  return SimpleWrite{*t, std::move(*cond), rv};
+}
+
+Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
+  auto w = PrepareSimpleWrite(c, in);
+  if (!w) return Fail(w.error());
+  Table& table = *w->table;
+  std::string_view rv = w->rv;
+  const std::optional<Condition>& cond = w->cond;
   const json::object* item_in = GetObject(in, "Item");
   // Copied once, straight into the memory block the table will keep it in.
   void* arena = nullptr;
@@ -84,9 +94,9 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   Pos pos = PosOf(table.key, item);
   auto it = table.items.lower_bound(pos);
   const Item* old_item = it == table.items.end() || it->first != pos ? nullptr : &it->second.item;
-  if (*cond) {
+  if (cond) {
     static const Item empty;
-    auto ok = (*cond)->Evaluate(old_item ? *old_item : empty);
+    auto ok = cond->Evaluate(old_item ? *old_item : empty);
     if (!ok) return Fail(ok.error());
     if (!*ok) return Fail(ConditionFailed(old_item, in));
   }
@@ -206,29 +216,19 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
 }
 
 Result<json::value> DynamoDbService::DeleteItem(Ctx& c, const In& in) {
-  if (auto e =
-          CheckMixedParameters(in, {"Expected", "ConditionalOperator"}, {"ConditionExpression"}))
-    return Fail(*e);
-  std::string_view rv = GetString(in, "ReturnValues").value_or("NONE");
-  if (rv != "NONE" && rv != "ALL_OLD")
-    return Fail(AwsError::Validation("ReturnValues can only be ALL_OLD or NONE"));
-  Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
-                  GetObject(in, "ExpressionAttributeValues"));
-  if (auto e = ph.CheckShape()) return Fail(*e);
-  auto cond = ParseCondition(in, ph, "ConditionExpression", "Expected");
-  if (!cond) return Fail(cond.error());
-  if (auto e = ph.CheckAllUsed()) return Fail(*e);
-  auto t = ItemTable(c, GetString(in, "TableName").value_or(""));
-  if (!t) return Fail(t.error());
-  Table& table = **t;
+  auto w = PrepareSimpleWrite(c, in);
+  if (!w) return Fail(w.error());
+  Table& table = *w->table;
+  std::string_view rv = w->rv;
+  const std::optional<Condition>& cond = w->cond;
   auto key = CheckKey(table, GetObject(in, "Key"));
   if (!key) return Fail(key.error());
   Pos pos = PosOf(table.key, *key);
   auto it = table.items.find(pos);
   const Item* old_item = it == table.items.end() ? nullptr : &it->second.item;
-  if (*cond) {
+  if (cond) {
     static const Item empty;
-    auto ok = (*cond)->Evaluate(old_item ? *old_item : empty);
+    auto ok = cond->Evaluate(old_item ? *old_item : empty);
     if (!ok) return Fail(ok.error());
     if (!*ok) return Fail(ConditionFailed(old_item, in));
   }
