@@ -517,3 +517,43 @@ def test_partiql_returning_and_order_by_desc(ddb):
             break
         kw["NextToken"] = r["NextToken"]
     assert got == ["s4", "s3", "s2", "s1", "s0"]
+
+
+def test_large_table_laid_out_again_keeps_items_and_indexes(ddb):
+    """Past 4,096 items the first Query lays the table out again in key order: every item,
+    the GSI and later writes must come through it unchanged."""
+    name = "relayout-" + uuid.uuid4().hex[:8]
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "N"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                                    {"AttributeName": "sk", "KeyType": "RANGE"}],
+                                 "Projection": {"ProjectionType": "ALL"}}])
+    parts, per = 50, 100  # 5,000 items written round-robin across partitions
+    items = [{"pk": {"S": f"p{i % parts}"}, "sk": {"N": str(i // parts)}, "g": {"S": f"g{i % 7}"},
+              "v": {"S": f"value-{i}"}} for i in range(parts * per)]
+    for i in range(0, len(items), 25):
+        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": it}} for it in items[i:i + 25]]})
+
+    def page(pk):
+        out = ddb.query(TableName=name, KeyConditionExpression="pk = :p",
+                        ExpressionAttributeValues={":p": {"S": pk}})["Items"]
+        return [(int(x["sk"]["N"]), x["v"]["S"]) for x in out]
+
+    assert page("p3") == [(k, f"value-{k * parts + 3}") for k in range(per)]  # this query lays it out
+    assert page("p49")[-1] == (per - 1, f"value-{(per - 1) * parts + 49}")
+    by_g = ddb.query(TableName=name, IndexName="by-g", KeyConditionExpression="g = :g",
+                     ExpressionAttributeValues={":g": {"S": "g0"}})["Items"]
+    assert len(by_g) == len([i for i in range(parts * per) if i % 7 == 0])
+    # Writes after the layout still update the table and the index.
+    ddb.put_item(TableName=name, Item={"pk": {"S": "p3"}, "sk": {"N": "0"}, "g": {"S": "g-new"},
+                                       "v": {"S": "rewritten"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "p3"}, "sk": {"N": "1"}})
+    assert page("p3")[:2] == [(0, "rewritten"), (2, f"value-{2 * parts + 3}")]
+    moved = ddb.query(TableName=name, IndexName="by-g", KeyConditionExpression="g = :g",
+                      ExpressionAttributeValues={":g": {"S": "g-new"}})["Items"]
+    assert [x["v"]["S"] for x in moved] == ["rewritten"]
+    assert ddb.scan(TableName=name, Select="COUNT")["Count"] == parts * per - 1

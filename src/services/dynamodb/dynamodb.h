@@ -110,6 +110,7 @@ struct Table {
   int64_t tokens_at_ms = 0;
   ItemMap items;
   size_t size_bytes = 0;
+  size_t laid_out_items = 0;  // item count at the last Relayout
 
   Index* FindIndex(std::string_view index_name);
   std::string StoreItems() const;  // store table of its items
@@ -260,6 +261,11 @@ class DynamoDbService final : public aws::ServiceHandler {
              bool service_identity = false);
   // Write with lb = t.items.lower_bound(pos), for callers that already searched.
   // open_arena: new_item already lives in an arena from ArenaCopy, sealed here.
+  // Before a read that walks the table (Query, Scan): when the table has doubled since it was
+  // last laid out, copies its map nodes and item blocks again in key order, so a partition's
+  // entries lie together in memory however they were written. Amortized O(1) a write; run
+  // only where no request holds an iterator into the table.
+  void LayOutForReads(Table& t);
   void WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos, std::optional<Item> new_item,
                bool service_identity = false, void* open_arena = nullptr);
   void IndexInsert(Table& t, ItemMap::iterator it);

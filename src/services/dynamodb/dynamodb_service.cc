@@ -490,6 +490,19 @@ bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
   return true;
 }
 
+void DynamoDbService::LayOutForReads(Table& t) {
+  // Small tables stay in cache whatever their layout.
+  constexpr size_t kMinItems = 4096;
+  if (t.items.size() < kMinItems || t.items.size() < 2 * t.laid_out_items) return;
+  ItemMap fresh;
+  for (auto& [pos, rec] : t.items)
+    fresh.emplace_hint(fresh.end(), pos, Record{Compact(std::move(rec.item), rec.size), rec.size});
+  for (auto& ix : t.indexes)
+    for (auto& [ip, it] : ix.entries) it = fresh.find(it->first);
+  t.items.swap(fresh);
+  t.laid_out_items = t.items.size();
+}
+
 void DynamoDbService::IndexInsert(Table& t, ItemMap::iterator it) {
   for (auto& ix : t.indexes) {
     if (!InIndex(ix, it->second.item)) continue;

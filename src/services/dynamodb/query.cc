@@ -315,6 +315,7 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
   auto t = ItemTable(c, GetString(in, "TableName").value_or(""));
   if (!t) return Fail(t.error());
   Table& table = **t;
+  LayOutForReads(table);
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
   if (auto e = ph.CheckShape()) return Fail(*e);
@@ -435,6 +436,7 @@ Result<json::value> DynamoDbService::Scan(Ctx& c, const In& in) {
   auto t = ItemTable(c, GetString(in, "TableName").value_or(""));
   if (!t) return Fail(t.error());
   Table& table = **t;
+  LayOutForReads(table);
   Placeholders ph(GetObject(in, "ExpressionAttributeNames"),
                   GetObject(in, "ExpressionAttributeValues"));
   if (auto e = ph.CheckShape()) return Fail(*e);
