@@ -125,13 +125,19 @@ class Parser {
 
   // ---- conditions ----
   bool ParseCondition(ExprNode& out) {
-    if (!ParseAnd(out)) return false;
-    while (IsKeyword("OR")) {
+    return ParseLeftAssociative(out, "OR", NodeKind::kOr, &Parser::ParseAnd);
+  }
+
+  // operand (KEYWORD operand)*, folded to the left: OR over AND, AND over NOT.
+  bool ParseLeftAssociative(ExprNode& out, std::string_view keyword, NodeKind kind,
+                            bool (Parser::*operand)(ExprNode&)) {
+    if (!(this->*operand)(out)) return false;
+    while (IsKeyword(keyword)) {
       ++i_;
       ExprNode rhs;
-      if (!ParseAnd(rhs)) return false;
+      if (!(this->*operand)(rhs)) return false;
       ExprNode n;
-      n.kind = NodeKind::kOr;
+      n.kind = kind;
       n.children.push_back(std::move(out));
       n.children.push_back(std::move(rhs));
       out = std::move(n);
@@ -241,18 +247,7 @@ class Parser {
   }
 
   bool ParseAnd(ExprNode& out) {
-    if (!ParseNot(out)) return false;
-    while (IsKeyword("AND")) {
-      ++i_;
-      ExprNode rhs;
-      if (!ParseNot(rhs)) return false;
-      ExprNode n;
-      n.kind = NodeKind::kAnd;
-      n.children.push_back(std::move(out));
-      n.children.push_back(std::move(rhs));
-      out = std::move(n);
-    }
-    return true;
+    return ParseLeftAssociative(out, "AND", NodeKind::kAnd, &Parser::ParseNot);
   }
 
   bool ParseNot(ExprNode& out) {
