@@ -124,6 +124,7 @@ class KinesisService final : public aws::ServiceHandler {
   Out UpdateStreamMode(Ctx& c, const In& in);
   Out StartStreamEncryption(Ctx& c, const In& in);
   Out StopStreamEncryption(Ctx& c, const In& in);
+  Out SetStreamEncryption(Ctx& c, const In& in, std::string encryption, std::string key_id);
   Out EnableEnhancedMonitoring(Ctx& c, const In& in);
   Out DisableEnhancedMonitoring(Ctx& c, const In& in);
   Out DescribeLimits(Ctx& c, const In& in);

@@ -325,35 +325,29 @@ KinesisService::Out KinesisService::UpdateStreamMode(Ctx& c, const In& in) {
   return json::value(json::object());
 }
 
-KinesisService::Out KinesisService::StartStreamEncryption(Ctx& c, const In& in) {
+// Start and Stop: KMS is the only type; the stream updates to `encryption` with `key_id`.
+KinesisService::Out KinesisService::SetStreamEncryption(Ctx& c, const In& in, std::string encryption,
+                                                        std::string key_id) {
   std::string type(GetString(in, "EncryptionType").value_or(""));
-  std::string key(GetString(in, "KeyId").value_or(""));
   if (type != "KMS")
     return Fail(InvalidArgument("Encryption type " + type + " is not supported. Supported encryption type: KMS."));
   std::lock_guard lock(mu_);
   auto s = ActiveStream(c, in);
   if (!s) return Fail(s.error());
   Stream& st = **s;
-  st.encryption = "KMS";
-  st.key_id = key;
+  st.encryption = std::move(encryption);
+  st.key_id = std::move(key_id);
   Transition(st, "UPDATING");
   PersistStream(&c, st);
   return json::value(json::object());
 }
 
+KinesisService::Out KinesisService::StartStreamEncryption(Ctx& c, const In& in) {
+  return SetStreamEncryption(c, in, "KMS", std::string(GetString(in, "KeyId").value_or("")));
+}
+
 KinesisService::Out KinesisService::StopStreamEncryption(Ctx& c, const In& in) {
-  std::string type(GetString(in, "EncryptionType").value_or(""));
-  if (type != "KMS")
-    return Fail(InvalidArgument("Encryption type " + type + " is not supported. Supported encryption type: KMS."));
-  std::lock_guard lock(mu_);
-  auto s = ActiveStream(c, in);
-  if (!s) return Fail(s.error());
-  Stream& st = **s;
-  st.encryption = "NONE";
-  st.key_id.clear();
-  Transition(st, "UPDATING");
-  PersistStream(&c, st);
-  return json::value(json::object());
+  return SetStreamEncryption(c, in, "NONE", "");
 }
 
 static KinesisService::Out Monitoring(KinesisService& svc, aws::Context& c, const json::object& in, bool enable) {
