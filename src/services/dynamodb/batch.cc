@@ -1,5 +1,6 @@
 // BatchGetItem and BatchWriteItem: every request is checked before any item is read or
-// written; nothing is left unprocessed except past BatchGetItem's 16 MB response limit.
+// written; nothing is left unprocessed except past BatchGetItem's 16 MB response limit and
+// BatchWriteItem's requests for items a transaction holds.
 #include <boost/json/monotonic_resource.hpp>
 
 #include <set>
@@ -108,6 +109,8 @@ Result<json::value> DynamoDbService::BatchWriteItem(Ctx& c, const In& in) {
     Pos pos;
     std::optional<Item> item;  // put; nullopt: delete
     Item key;
+    std::string_view request_table;  // the RequestItems key (a name or an ARN)
+    const json::value* request;      // the WriteRequest, for UnprocessedItems
   };
   std::vector<Op> ops;
   for (const auto& [name, list] : *req) {
@@ -124,7 +127,7 @@ Result<json::value> DynamoDbService::BatchWriteItem(Ctx& c, const In& in) {
         return Fail(
             AwsError::Validation("One or more parameter values were invalid: A WriteRequest must "
                                  "contain exactly one of PutRequest or DeleteRequest"));
-      Op op{*t, {}, std::nullopt, {}};
+      Op op{*t, {}, std::nullopt, {}, name, &wv};
       if (put) {
         const json::object* item_in = GetObject(*put, "Item");
         Item item = item_in ? *item_in : Item();
@@ -144,8 +147,16 @@ Result<json::value> DynamoDbService::BatchWriteItem(Ctx& c, const In& in) {
     }
   }
   std::map<std::string, Capacity> caps;
-  json::object metrics;
+  json::object metrics, unprocessed;
   for (auto& op : ops) {
+    if (Held(*op.table, op.pos)) {
+      // A request that meets a transaction in flight fails on its own; AWS returns failed
+      // requests of a batch in UnprocessedItems (BatchWriteItem API reference).
+      auto& list = unprocessed[op.request_table];
+      if (!list.is_array()) list = json::array();
+      list.get_array().push_back(*op.request);
+      continue;
+    }
     auto it = op.table->items.find(op.pos);
     const Item* old_item = it == op.table->items.end() ? nullptr : &it->second.item;
     AddWriteCapacity(*op.table, old_item, op.item ? &*op.item : nullptr, caps[op.table->name]);
@@ -156,7 +167,7 @@ Result<json::value> DynamoDbService::BatchWriteItem(Ctx& c, const In& in) {
     }
     if (op.item || old_item) Write(&c, *op.table, op.pos, std::move(op.item));
   }
-  json::object out{{"UnprocessedItems", json::object()}};
+  json::object out{{"UnprocessedItems", std::move(unprocessed)}};
   if (!metrics.empty()) out["ItemCollectionMetrics"] = std::move(metrics);
   json::array capacity;
   for (const auto& [name, cap] : caps)

@@ -168,9 +168,26 @@ class DynamoDbService final : public aws::ServiceHandler {
     std::map<std::string, std::unique_ptr<Backup>> backups;  // by ARN
   };
   struct Idempotent {
-    int64_t at_ms = 0;
+    int64_t at_ms = 0;  // when the transaction was applied (the 10 minutes count from there)
     std::string request_hash;
     json::value response;
+    bool in_progress = false;  // held (transaction_hold_ms_), not applied yet
+  };
+  // A write transaction checked and ready to apply, as TransactWriteItems and PartiQL
+  // ExecuteTransaction prepare it under the lock; CommitTxn applies it at once or after the
+  // transaction hold. A transaction that writes nothing (a replayed ClientRequestToken, a
+  // read-only ExecuteTransaction) has no writes and no holds.
+  struct TxnWrite {
+    std::string account, region, table, table_id;  // the table, found again when applied
+    Pos pos;
+    std::optional<Item> item;  // nullopt: delete
+  };
+  struct PreparedTxn {
+    std::vector<TxnWrite> writes;  // changes only
+    // Every item the transaction names (ConditionCheck's too), by (table id, position).
+    std::vector<std::pair<std::string, Pos>> holds;
+    json::value response;
+    std::string token_key, request_hash;  // ClientRequestToken to record; empty: none
   };
 
   // tables.cc
@@ -197,13 +214,13 @@ class DynamoDbService final : public aws::ServiceHandler {
   // batch.cc
   Out BatchGetItem(Ctx& c, const In& in);
   Out BatchWriteItem(Ctx& c, const In& in);
-  // transact.cc
+  // transact.cc (TransactWriteItems and ExecuteTransaction end in CommitTxn)
   Out TransactGetItems(Ctx& c, const In& in);
-  Out TransactWriteItems(Ctx& c, const In& in);
+  Result<PreparedTxn> TransactWriteItems(Ctx& c, const In& in);
   // statements.cc
   Out ExecuteStatement(Ctx& c, const In& in);
   Out BatchExecuteStatement(Ctx& c, const In& in);
-  Out ExecuteTransaction(Ctx& c, const In& in);
+  Result<PreparedTxn> ExecuteTransaction(Ctx& c, const In& in);
   // extras.cc
   Out DescribeContributorInsights(Ctx& c, const In& in);
   Out UpdateContributorInsights(Ctx& c, const In& in);
@@ -302,6 +319,34 @@ class DynamoDbService final : public aws::ServiceHandler {
   std::optional<AwsError> Admit(Table& t, bool write);
   void Consume(Table& t, bool write, double units);
 
+  // Transactions in flight (transact.cc). With transaction_hold_ms_ > 0 a write transaction
+  // holds its items from its checks until it applies its writes that much later; meanwhile
+  // single-item writes of those items get TransactionConflictException, transactions naming
+  // them are cancelled with TransactionConflict, BatchWriteItem leaves them unprocessed, the
+  // TTL sweep passes them by, and reads see them as they were before the transaction.
+  bool Held(const Table& t, const Pos& pos) const {
+    return !held_.empty() && held_.contains({t.id, pos});
+  }
+  // TransactionConflictException "Transaction is ongoing for the item".
+  static AwsError TransactionConflict();
+  // The CancellationReason of an item held by another transaction.
+  static json::object ConflictReason();
+  // TransactionCanceledException with its CancellationReasons (one per action, in order).
+  static AwsError TransactionCanceled(const json::array& reasons);
+  // ClientRequestToken seen before (token_key: account/region/[kind/]token): the first answer
+  // to replay, IdempotentParameterMismatchException for other parameters, or
+  // TransactionInProgressException while that transaction is held; nullopt for a new token.
+  // Drops tokens applied 10 minutes ago or more.
+  std::optional<Out> ReplayToken(const std::string& token_key, const std::string& request_hash);
+  // Answers txn through done: applied at once (hold 0, or nothing to write), or held for
+  // transaction_hold_ms_ on the scheduler and applied then. Takes lock (mu_) and releases it
+  // before done runs.
+  void CommitTxn(Ctx& c, Result<PreparedTxn> txn, std::unique_lock<std::mutex>& lock,
+                 aws::Completion done);
+  // Writes txn's changes (skipping tables deleted meanwhile), releases its items and records
+  // its ClientRequestToken.
+  void ApplyTxn(Ctx* c, PreparedTxn& txn);
+
   // Streams (streams.cc)
   void EnableStream(Table& t, const std::string& view_type, Ctx* c);
   void DisableStream(Table& t, Ctx* c);
@@ -335,6 +380,19 @@ class DynamoDbService final : public aws::ServiceHandler {
   std::map<std::string, Idempotent> tokens_;  // account/region/token -> first answer
   int64_t offset_ms_ = 0;                     // /_stratus/dynamodb/advance
   bool enforce_throughput_ = false;
+  // /_stratus/dynamodb/settings?transaction_hold_ms=N or STRATUS_DYNAMODB_TRANSACTION_HOLD_MS.
+  int64_t transaction_hold_ms_ = 0;
+  std::set<std::pair<std::string, Pos>> held_;  // (table id, position) of held transactions
+  struct HeldTxn {
+    Ctx* ctx;  // alive while done is (the gateway keeps it for the pending request)
+    PreparedTxn txn;
+    aws::Completion done;
+    uint64_t timer = 0;
+  };
+  // Owned by their timers, so that a server stopping with a hold pending drops the request
+  // with its event loop; here to be answered by Reset.
+  std::map<uint64_t, std::weak_ptr<HeldTxn>> held_txns_;
+  uint64_t next_txn_ = 0;
   uint64_t sweep_task_ = 0;
   aws::ServiceEnv* env_ = nullptr;
 };

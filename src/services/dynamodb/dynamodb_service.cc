@@ -46,10 +46,8 @@ DynamoDbService::DynamoDbService() : ServiceHandler("dynamodb") {
   STRATUS_DDB_OP(BatchGetItem);
   STRATUS_DDB_OP(BatchWriteItem);
   STRATUS_DDB_OP(TransactGetItems);
-  STRATUS_DDB_OP(TransactWriteItems);
   STRATUS_DDB_OP(ExecuteStatement);
   STRATUS_DDB_OP(BatchExecuteStatement);
-  STRATUS_DDB_OP(ExecuteTransaction);
   STRATUS_DDB_OP(CreateBackup);
   STRATUS_DDB_OP(DescribeBackup);
   STRATUS_DDB_OP(ListBackups);
@@ -69,6 +67,15 @@ DynamoDbService::DynamoDbService() : ServiceHandler("dynamodb") {
   STRATUS_DDB_OP(ListExports);
   STRATUS_DDB_OP(ListImports);
 #undef STRATUS_DDB_OP
+  // Write transactions may answer later, after the transaction hold (CommitTxn).
+#define STRATUS_DDB_TXN(name)                                         \
+  OnAsync(#name, [this](Ctx& c, const In& in, aws::Completion done) { \
+    std::unique_lock lock(mu_);                                       \
+    CommitTxn(c, name(c, in), lock, std::move(done));                 \
+  })
+  STRATUS_DDB_TXN(TransactWriteItems);
+  STRATUS_DDB_TXN(ExecuteTransaction);
+#undef STRATUS_DDB_TXN
 }
 
 std::optional<AwsError> DynamoDbService::PreValidate(const aws::Operation& op,
@@ -678,11 +685,23 @@ void DynamoDbService::Consume(Table& t, bool write, double units) {
 }
 
 void DynamoDbService::Reset() {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  // Held transactions answer now with their prepared answer and write nothing: as if they
+  // had been applied just before everything was dropped.
+  std::vector<std::shared_ptr<HeldTxn>> held;
+  for (auto& [id, weak] : held_txns_)
+    if (auto h = weak.lock()) {
+      if (env_) env_->scheduler.Cancel(h->timer);
+      held.push_back(std::move(h));
+    }
+  held_txns_.clear();
+  held_.clear();
   regions_.clear();
   tokens_.clear();
   offset_ms_ = 0;
   if (env_ && env_->store.persistent()) env_->store.DeletePrefix("dynamodb/");
+  lock.unlock();
+  for (auto& h : held) h->done(std::move(h->txn.response));
 }
 
 bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view rest,
@@ -703,11 +722,15 @@ bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view res
   }
   if (rest == "settings") {
     std::lock_guard lock(mu_);
-    for (const auto& [k, v] : req.QueryParams())
+    for (const auto& [k, v] : req.QueryParams()) {
       if (k == "enforce_throughput") enforce_throughput_ = v == "true";
+      if (k == "transaction_hold_ms")
+        transaction_hold_ms_ = std::max<int64_t>(0, std::atoll(v.c_str()));
+    }
     resp.status = 200;
     resp.headers.Set("Content-Type", "application/json");
-    resp.body = json::serialize(json::object{{"enforce_throughput", enforce_throughput_}});
+    resp.body = json::serialize(json::object{{"enforce_throughput", enforce_throughput_},
+                                             {"transaction_hold_ms", transaction_hold_ms_}});
     return true;
   }
   if (rest == "ttl-sweep") {

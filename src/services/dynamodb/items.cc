@@ -1,4 +1,5 @@
-// Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
+// Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem. A write of an item a
+// transaction holds is TransactionConflictException; GetItem reads it as it was before.
 #include "services/dynamodb/items.h"
 #include "services/dynamodb/dynamodb.h"
 
@@ -92,6 +93,7 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   Item item = ArenaCopy(src, ItemBlockBytes(src), &arena);
   if (auto e = CheckItem(table, item)) return Fail(*e);
   Pos pos = PosOf(table.key, item);
+  if (Held(table, pos)) return Fail(TransactionConflict());
   auto it = table.items.lower_bound(pos);
   const Item* old_item = it == table.items.end() || it->first != pos ? nullptr : &it->second.item;
   if (cond) {
@@ -177,6 +179,7 @@ Result<json::value> DynamoDbService::UpdateItem(Ctx& c, const In& in) {
             "One or more parameter values were invalid: Cannot update attribute " + p[0].name +
             ". This attribute is part of the key"));
   Pos pos = PosOf(table.key, *key);
+  if (Held(table, pos)) return Fail(TransactionConflict());
   auto it = table.items.find(pos);
   const Item* old_item = it == table.items.end() ? nullptr : &it->second.item;
   if (*cond) {
@@ -224,6 +227,7 @@ Result<json::value> DynamoDbService::DeleteItem(Ctx& c, const In& in) {
   auto key = CheckKey(table, GetObject(in, "Key"));
   if (!key) return Fail(key.error());
   Pos pos = PosOf(table.key, *key);
+  if (Held(table, pos)) return Fail(TransactionConflict());
   auto it = table.items.find(pos);
   const Item* old_item = it == table.items.end() ? nullptr : &it->second.item;
   if (cond) {

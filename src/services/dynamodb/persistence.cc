@@ -341,6 +341,8 @@ void DynamoDbService::Start(aws::ServiceEnv& env) {
       if (t->pitr_enabled) t->pitr_since_ms = std::max(t->pitr_since_ms, Now());
   if (const char* v = std::getenv("STRATUS_DYNAMODB_THROUGHPUT"))
     enforce_throughput_ = std::string_view(v) == "enforce" || std::string_view(v) == "true";
+  if (const char* v = std::getenv("STRATUS_DYNAMODB_TRANSACTION_HOLD_MS"))
+    transaction_hold_ms_ = std::max<int64_t>(0, std::atoll(v));
   ScheduleSweep();
 }
 

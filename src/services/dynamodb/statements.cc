@@ -65,6 +65,7 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
     Item item = s.item;
     if (auto e = svc.CheckItem(table, item)) return Fail(*e);
     p.pos = DynamoDbService::PosOf(table.key, item);
+    if (svc.Held(table, p.pos)) return Fail(DynamoDbService::TransactionConflict());
     if (table.items.contains(p.pos))
       return Fail(DynamoDbService::Error("DuplicateItemException",
                                          "Duplicate primary key exists in table"));
@@ -74,6 +75,7 @@ Result<Prepared> PrepareWrite(DynamoDbService& svc, aws::Context& c, const State
   auto key = StatementKey(svc, table, s);
   if (!key) return Fail(key.error());
   p.pos = DynamoDbService::PosOf(table.key, *key);
+  if (svc.Held(table, p.pos)) return Fail(DynamoDbService::TransactionConflict());
   auto it = table.items.find(p.pos);
   const Item* old_item = it == table.items.end() ? nullptr : &it->second.item;
   if (s.kind == Statement::Kind::kUpdate && !old_item)
@@ -339,20 +341,15 @@ Result<json::value> DynamoDbService::BatchExecuteStatement(Ctx& c, const In& in)
   return json::value(json::object{{"Responses", std::move(responses)}});
 }
 
-Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
+Result<DynamoDbService::PreparedTxn> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
   const json::array* list = GetArray(in, "TransactStatements");
-  std::string token_key, request_hash;
-  int64_t now = Now();
+  PreparedTxn txn;
   if (auto token = GetString(in, "ClientRequestToken")) {
-    token_key = c.account + "/" + c.region + "/partiql/" + std::string(*token);
-    request_hash = Sha256Hex(list ? json::serialize(*list) : "");
-    if (auto it = tokens_.find(token_key);
-        it != tokens_.end() && now - it->second.at_ms < 10 * 60 * 1000) {
-      if (it->second.request_hash != request_hash)
-        return Fail(Error(
-            "IdempotentParameterMismatchException",
-            "Request parameters do not match with the request parameters of the original request"));
-      return it->second.response;
+    txn.token_key = c.account + "/" + c.region + "/partiql/" + std::string(*token);
+    txn.request_hash = Sha256Hex(list ? json::serialize(*list) : "");
+    if (auto replay = ReplayToken(txn.token_key, txn.request_hash)) {
+      if (!*replay) return Fail(std::move(replay->error()));
+      return PreparedTxn{{}, {}, std::move(**replay), {}, {}};
     }
   }
   std::vector<Statement> statements;
@@ -371,13 +368,20 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
                              "transaction is not supported"));
   json::array responses;
   if (reads) {
+    // As TransactGetItems: an item a write transaction holds cancels the read.
+    json::array reasons;
+    bool conflict = false;
     for (const auto& s : statements) {
       auto t = ItemTable(c, s.table);
       if (!t) return Fail(t.error());
       auto key = StatementKey(*this, **t, s);
       if (!key) return Fail(key.error());
+      Pos pos = PosOf((*t)->key, *key);
+      bool held = Held(**t, pos);
+      conflict |= held;
+      reasons.emplace_back(held ? ConflictReason() : json::object{{"Code", "None"}});
       json::object r;
-      auto it = (*t)->items.find(PosOf((*t)->key, *key));
+      auto it = (*t)->items.find(pos);
       if (it != (*t)->items.end()) {
         if (s.projection)
           r["Item"] = s.projection->Apply(it->second.item);
@@ -386,7 +390,9 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
       }
       responses.emplace_back(std::move(r));
     }
-    return json::value(json::object{{"Responses", std::move(responses)}});
+    if (conflict) return Fail(TransactionCanceled(reasons));
+    // Reads record no token: replaying them is reading again.
+    return PreparedTxn{{}, {}, json::object{{"Responses", std::move(responses)}}, {}, {}};
   }
   std::vector<Prepared> prepared;
   json::array reasons;
@@ -413,21 +419,16 @@ Result<json::value> DynamoDbService::ExecuteTransaction(Ctx& c, const In& in) {
     reasons.emplace_back(json::object{{"Code", "None"}});
     prepared.push_back(std::move(*p));
   }
-  if (cancelled) {
-    std::string codes;
-    for (const auto& r : reasons)
-      codes += (codes.empty() ? "" : ", ") + std::string(r.get_object().at("Code").get_string());
-    AwsError e =
-        Error("TransactionCanceledException",
-              "Transaction cancelled, please refer cancellation reasons for specific reasons [" +
-                  codes + "]");
-    e.extra_json.emplace_back("CancellationReasons", json::serialize(reasons));
-    return Fail(std::move(e));
+  if (cancelled) return Fail(TransactionCanceled(reasons));
+  for (auto& p : prepared) {
+    const Table& t = *p.table;
+    txn.holds.emplace_back(t.id, p.pos);
+    if (!p.noop)
+      txn.writes.push_back({t.account, t.region, t.name, t.id, p.pos,
+                            p.remove ? std::nullopt : std::move(p.new_item)});
   }
-  for (auto& p : prepared) Apply(*this, c, p);
-  json::value response(json::object{});
-  if (!token_key.empty()) tokens_[token_key] = Idempotent{now, request_hash, response};
-  return response;
+  txn.response = json::object{};
+  return txn;
 }
 
 }  // namespace stratus::dynamodb

@@ -187,7 +187,9 @@ size_t DynamoDbService::SweepTtl(int64_t now_ms) {
         auto n = GetString(v->get_object(), "N");
         if (!n) continue;
         double seconds = std::strtod(std::string(*n).c_str(), nullptr);
-        if (seconds < static_cast<double>(now_s) && seconds >= static_cast<double>(floor_s))
+        // An item a transaction holds waits for the next sweep.
+        if (seconds < static_cast<double>(now_s) && seconds >= static_cast<double>(floor_s) &&
+            !Held(*t, pos))
           expired.push_back(pos);
       }
       for (const auto& pos : expired) Write(nullptr, *t, pos, std::nullopt, true);

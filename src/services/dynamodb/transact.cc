@@ -1,5 +1,10 @@
-// TransactGetItems and TransactWriteItems: all or nothing under the service lock, with the
-// cancellation reasons in request order and ClientRequestToken idempotency for 10 minutes.
+// TransactGetItems and TransactWriteItems: all or nothing, with the cancellation reasons in
+// request order and ClientRequestToken idempotency for 10 minutes. A write transaction is
+// checked under the service lock and then applied by CommitTxn, which PartiQL's
+// ExecuteTransaction shares: at once, or after the transaction hold
+// (/_stratus/dynamodb/settings?transaction_hold_ms=N) while its items are held, so that other
+// requests meet it in flight as they would on AWS ("Transaction conflict handling in
+// DynamoDB"; tests/e2e/test_dynamodb_txn.py).
 #include <set>
 
 #include "core/encoding.h"
@@ -10,6 +15,94 @@ namespace stratus::dynamodb {
 
 namespace {
 constexpr int64_t kTokenMs = 10 * 60 * 1000;
+constexpr const char* kOngoing = "Transaction is ongoing for the item";
+}  // namespace
+
+AwsError DynamoDbService::TransactionConflict() {
+  return Error("TransactionConflictException", kOngoing);
+}
+
+json::object DynamoDbService::ConflictReason() {
+  return json::object{{"Code", "TransactionConflict"}, {"Message", kOngoing}};
+}
+
+AwsError DynamoDbService::TransactionCanceled(const json::array& reasons) {
+  std::string codes;
+  for (const auto& r : reasons)
+    codes += (codes.empty() ? "" : ", ") + std::string(r.get_object().at("Code").get_string());
+  AwsError e =
+      Error("TransactionCanceledException",
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [" +
+                codes + "]");
+  e.extra_json.emplace_back("CancellationReasons", json::serialize(reasons));
+  return e;
+}
+
+std::optional<Result<json::value>> DynamoDbService::ReplayToken(const std::string& token_key,
+                                                                const std::string& request_hash) {
+  int64_t now = Now();
+  std::erase_if(tokens_, [&](const auto& kv) {
+    return !kv.second.in_progress && now - kv.second.at_ms >= kTokenMs;
+  });
+  auto it = tokens_.find(token_key);
+  if (it == tokens_.end()) return std::nullopt;
+  if (it->second.request_hash != request_hash)
+    return Result<json::value>(Fail(Error(
+        "IdempotentParameterMismatchException",
+        "Request parameters do not match with the request parameters of the original request")));
+  // The API reference's description of the error; AWS's exact message is not documented.
+  if (it->second.in_progress)
+    return Result<json::value>(Fail(Error("TransactionInProgressException",
+                                          "The transaction with the given request token is "
+                                          "already in progress")));
+  return Result<json::value>(it->second.response);
+}
+
+void DynamoDbService::CommitTxn(Ctx& c, Result<PreparedTxn> txn,
+                                std::unique_lock<std::mutex>& lock, aws::Completion done) {
+  if (!txn) {
+    lock.unlock();
+    return done(Fail(std::move(txn.error())));
+  }
+  if (transaction_hold_ms_ <= 0 || txn->holds.empty()) {
+    ApplyTxn(&c, *txn);
+    json::value response = std::move(txn->response);
+    lock.unlock();
+    return done(std::move(response));
+  }
+  for (const auto& h : txn->holds) held_.insert(h);
+  if (!txn->token_key.empty())
+    tokens_[txn->token_key] = Idempotent{0, txn->request_hash, json::value(), true};
+  uint64_t id = ++next_txn_;
+  auto held = std::make_shared<HeldTxn>(HeldTxn{&c, std::move(*txn), std::move(done), 0});
+  held_txns_[id] = held;
+  // The hold runs on the scheduler: no server thread waits for it.
+  held->timer = env_->scheduler.ScheduleAt(
+      env_->clock.NowMillis() + transaction_hold_ms_, [this, id, held] {
+        std::unique_lock lock(mu_);
+        if (held_txns_.erase(id) == 0) return;  // answered by Reset
+        ApplyTxn(held->ctx, held->txn);
+        lock.unlock();
+        held->done(std::move(held->txn.response));
+      });
+  lock.unlock();
+}
+
+void DynamoDbService::ApplyTxn(Ctx* c, PreparedTxn& txn) {
+  for (auto& w : txn.writes) {
+    // A table deleted (or deleted and created again) during the hold takes the writes with it,
+    // as if it had been deleted just after the transaction.
+    Table* t = FindTable(w.account, w.region, w.table);
+    if (!t || t->id != w.table_id) continue;
+    if (w.item) {
+      Write(c, *t, w.pos, std::move(w.item));
+    } else if (t->items.contains(w.pos)) {
+      Write(c, *t, w.pos, std::nullopt);
+    }
+  }
+  for (const auto& h : txn.holds) held_.erase(h);
+  if (!txn.token_key.empty())
+    tokens_[txn.token_key] = Idempotent{Now(), txn.request_hash, txn.response, false};
 }
 
 Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
@@ -39,6 +132,17 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
             "Transaction request cannot include multiple operations on one item"));
       gets.push_back({*t, std::move(*key), std::move(*proj)});
     }
+  if (!held_.empty()) {
+    // An item a write transaction holds cancels the read ("Transaction conflict handling").
+    json::array reasons;
+    bool conflict = false;
+    for (const auto& g : gets) {
+      bool held = Held(*g.table, PosOf(g.table->key, g.key));
+      conflict |= held;
+      reasons.emplace_back(held ? ConflictReason() : json::object{{"Code", "None"}});
+    }
+    if (conflict) return Fail(TransactionCanceled(reasons));
+  }
   json::array responses;
   std::map<std::string, Capacity> caps;
   for (auto& g : gets) {
@@ -66,21 +170,15 @@ Result<json::value> DynamoDbService::TransactGetItems(Ctx& c, const In& in) {
   return json::value(std::move(out));
 }
 
-Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
+Result<DynamoDbService::PreparedTxn> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
   const json::array* list = GetArray(in, "TransactItems");
-  std::string token_key;
-  std::string request_hash;
-  int64_t now = Now();
+  PreparedTxn txn;
   if (auto token = GetString(in, "ClientRequestToken")) {
-    token_key = c.account + "/" + c.region + "/" + std::string(*token);
-    request_hash = Sha256Hex(list ? json::serialize(*list) : "");
-    std::erase_if(tokens_, [&](const auto& kv) { return now - kv.second.at_ms >= kTokenMs; });
-    if (auto it = tokens_.find(token_key); it != tokens_.end()) {
-      if (it->second.request_hash != request_hash)
-        return Fail(Error(
-            "IdempotentParameterMismatchException",
-            "Request parameters do not match with the request parameters of the original request"));
-      return it->second.response;
+    txn.token_key = c.account + "/" + c.region + "/" + std::string(*token);
+    txn.request_hash = Sha256Hex(list ? json::serialize(*list) : "");
+    if (auto replay = ReplayToken(txn.token_key, txn.request_hash)) {
+      if (!*replay) return Fail(std::move(replay->error()));
+      return PreparedTxn{{}, {}, std::move(**replay), {}, {}};
     }
   }
   enum class Kind { kCheck, kPut, kDelete, kUpdate };
@@ -169,7 +267,10 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
     const Item* old_item = it == a.table->items.end() ? nullptr : &it->second.item;
     json::object reason{{"Code", "None"}};
     bool ok = true;
-    if (a.cond) {
+    if (Held(*a.table, a.pos)) {
+      reason = ConflictReason();
+      ok = false;
+    } else if (a.cond) {
       auto r = a.cond->Evaluate(old_item ? *old_item : empty);
       if (!r) {
         reason = json::object{{"Code", "ValidationError"}, {"Message", r.error().message}};
@@ -200,17 +301,7 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
     cancelled |= !ok;
     reasons.emplace_back(std::move(reason));
   }
-  if (cancelled) {
-    std::string codes;
-    for (const auto& r : reasons)
-      codes += (codes.empty() ? "" : ", ") + std::string(r.get_object().at("Code").get_string());
-    AwsError e =
-        Error("TransactionCanceledException",
-              "Transaction cancelled, please refer cancellation reasons for specific reasons [" +
-                  codes + "]");
-    e.extra_json.emplace_back("CancellationReasons", json::serialize(reasons));
-    return Fail(std::move(e));
-  }
+  if (cancelled) return Fail(TransactionCanceled(reasons));
   std::map<std::string, Capacity> caps;
   json::object metrics;
   for (size_t i = 0; i < actions.size(); ++i) {
@@ -230,17 +321,17 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
     cap.table += one.table;
     for (auto& [k, v] : one.gsi) cap.gsi[k] += v;
     for (auto& [k, v] : one.lsi) cap.lsi[k] += v;
+    txn.holds.emplace_back(a.table->id, a.pos);
     if (a.kind == Kind::kCheck) continue;
     if (auto m = CollectionMetrics(*a.table, in, a.key)) {
       auto& l = metrics[a.table->name];
       if (!l.is_array()) l = json::array();
       l.get_array().emplace_back(std::move(*m));
     }
-    if (a.kind == Kind::kDelete) {
-      if (old_item) Write(&c, *a.table, a.pos, std::nullopt);
-    } else if (!old_item || !ItemsEqual(*old_item, *results[i])) {
-      Write(&c, *a.table, a.pos, std::move(results[i]));
-    }
+    if (a.kind == Kind::kDelete ? old_item != nullptr
+                                : !old_item || !ItemsEqual(*old_item, *results[i]))
+      txn.writes.push_back({a.table->account, a.table->region, a.table->name, a.table->id, a.pos,
+                            std::move(results[i])});
   }
   json::object out;
   json::array capacity;
@@ -251,9 +342,8 @@ Result<json::value> DynamoDbService::TransactWriteItems(Ctx& c, const In& in) {
   }
   if (!capacity.empty()) out["ConsumedCapacity"] = std::move(capacity);
   if (!metrics.empty()) out["ItemCollectionMetrics"] = std::move(metrics);
-  json::value response(std::move(out));
-  if (!token_key.empty()) tokens_[token_key] = Idempotent{now, request_hash, response};
-  return response;
+  txn.response = json::value(std::move(out));
+  return txn;
 }
 
 }  // namespace stratus::dynamodb
