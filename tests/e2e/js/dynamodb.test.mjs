@@ -13,7 +13,9 @@ import {
   GetItemCommand,
   PutItemCommand,
   ResourceNotFoundException,
+  TransactGetItemsCommand,
   TransactionCanceledException,
+  TransactionConflictException,
   TransactWriteItemsCommand,
   paginateQuery,
   waitUntilTableExists,
@@ -174,6 +176,51 @@ test("TransactWriteItems cancellation reasons in request order", async () => {
       return true;
     },
   );
+});
+
+test("a transaction in flight cancels another with TransactionConflict", async () => {
+  const TableName = await makeTable();
+  const settings = `${server.url}/_stratus/dynamodb/settings?transaction_hold_ms=`;
+  const Key = { pk: { S: "a" }, sk: { N: "1" } };
+  await fetch(`${settings}400`, { method: "POST" });
+  try {
+    const held = ddb.send(new TransactWriteItemsCommand({
+      TransactItems: [{ Put: { TableName, Item: { ...Key, v: { N: "2" } } } }],
+    }));
+    // Until a read of the item meets the held transaction (reads change nothing).
+    for (let seen = false, start = Date.now(); !seen; ) {
+      assert.ok(Date.now() - start < 5000, "the transaction was never seen in flight");
+      seen = await ddb.send(new TransactGetItemsCommand({ TransactItems: [{ Get: { TableName, Key } }] }))
+        .then(() => false, (e) => e instanceof TransactionCanceledException);
+    }
+    await assert.rejects(
+      ddb.send(new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName, Item: { pk: { S: "b" }, sk: { N: "1" } } } },
+          { Update: { TableName, Key, UpdateExpression: "SET v = :v", ExpressionAttributeValues: { ":v": { N: "3" } } } },
+        ],
+      })),
+      (e) => {
+        assert.ok(e instanceof TransactionCanceledException);
+        assert.equal(e.$metadata.httpStatusCode, 400);
+        assert.deepEqual(e.CancellationReasons, [
+          { Code: "None" },
+          { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" },
+        ]);
+        return true;
+      },
+    );
+    await assert.rejects(ddb.send(new PutItemCommand({ TableName, Item: Key })), (e) => {
+      assert.ok(e instanceof TransactionConflictException);
+      assert.equal(e.message, "Transaction is ongoing for the item");
+      return true;
+    });
+    await held;
+    const got = await ddb.send(new GetItemCommand({ TableName, Key, ConsistentRead: true }));
+    assert.equal(got.Item.v.N, "2");
+  } finally {
+    await fetch(`${settings}0`, { method: "POST" });
+  }
 });
 
 test("DynamoDB Streams records through the streams client", async () => {
