@@ -2,6 +2,7 @@
 // talks to Kinesis: blobs are byte strings, timestamps tag 1 with epoch milliseconds.
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "aws/model.h"
@@ -131,6 +132,43 @@ TEST(EventStream, KinesisEventsInJsonAndCbor) {
   std::string c = EncodeEvent(Protocol::JsonCbor, k, *shape, "SubscribeToShardEvent", event);
   EXPECT_NE(c.find("application/x-amz-cbor-1.1"), std::string::npos);
   EXPECT_NE(c.find(EncodeCborValue(*shape, event, true)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stratus::aws
+
+namespace stratus::aws {
+namespace {
+
+// JSON output is written straight from the canonical value; unshaped parts (documents) must
+// come out exactly as Boost.JSON's serializer writes them.
+TEST(JsonText, UnshapedValuesMatchBoostSerializer) {
+  Shape doc;
+  doc.type = ShapeType::Document;
+  json::value v = json::parse(
+      R"({"s":"q\" b\\ \n\r\t\b\f \u0001\u001f \u007f é 𝄞","n":[-9223372036854775807,18446744073709551615,0,1.5,-2e-300],)"
+      R"("b":[true,false,null],"o":{"":{},"e":[]}})");
+  EXPECT_EQ(CanonicalToJsonText(doc, v, TsFormat::Default), json::serialize(v));
+}
+
+// Structure members come out in model order under their wire names, nulls and header members
+// left out; a one-member object is looked up directly.
+TEST(JsonText, StructuresFollowTheShape) {
+  Shape str, ts, s;
+  str.type = ShapeType::String;
+  ts.type = ShapeType::Timestamp;
+  s.type = ShapeType::Structure;
+  MemberRef a, b, h, t;
+  a.name = "A"; a.shape = &str;
+  b.name = "B"; b.shape = &str; b.has_location_name = true; b.location_name = "bee";
+  h.name = "H"; h.shape = &str; h.location = Location::Header;
+  t.name = "T"; t.shape = &ts;
+  s.members = {a, b, h, t};
+  json::value v = json::parse(R"({"T":1700000000.5,"B":"2","H":"x","A":"1","X":"dropped"})");
+  EXPECT_EQ(CanonicalToJsonText(s, v, TsFormat::Default), R"({"A":"1","bee":"2","T":1.7000000005E9})");
+  EXPECT_EQ(CanonicalToJsonText(s, json::parse(R"({"B":"2"})"), TsFormat::Default), R"({"bee":"2"})");
+  EXPECT_EQ(CanonicalToJsonText(s, json::parse(R"({"X":"2"})"), TsFormat::Default), "{}");
+  EXPECT_EQ(CanonicalToJsonText(s, json::parse(R"({"A":null,"H":"x"})"), TsFormat::Default), "{}");
 }
 
 }  // namespace

@@ -84,7 +84,17 @@ void EncodeJsonCborError(const Service& svc, const AwsError& err, const EncodeOp
 // locationName, converts timestamps, checks types). Used by json, rest-json.
 // Takes the value by value: callers that own the parsed body move it in and nothing is copied.
 Result<json::value> JsonToCanonical(const Shape& shape, json::value v, TsFormat fmt);
-json::value CanonicalToJson(const Shape& shape, const json::value& v, TsFormat fmt);
+// The canonical value as JSON-protocol text, written straight from the value (no copy).
+void AppendCanonicalJson(const Shape& shape, const json::value& v, TsFormat fmt, std::string& out);
+// The same for an object of a structure or map shape, with no json::value around it.
+void AppendCanonicalJson(const Shape& shape, const json::object& v, std::string& out);
+std::string CanonicalToJsonText(const Shape& shape, const json::value& v, TsFormat fmt);
+// A structure's JSON text with `member` given as ready text (written by the handler), the
+// other members from `v`, in model order.
+std::string CanonicalToJsonTextWith(const Shape& shape, const json::object& v,
+                                   std::string_view member, std::string_view text);
+// A 200 JSON-protocol response with `body` as it is.
+void EncodeJsonBody(const Service& svc, std::string body, HttpResponse& out);
 // A scalar from its text form (headers, query strings, XML text) into the canonical value.
 Result<json::value> ScalarFromText(const Shape& shape, std::string_view text, TsFormat fmt);
 // A canonical scalar as text; timestamps in `fmt` (Default: ISO 8601).

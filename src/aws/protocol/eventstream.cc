@@ -58,7 +58,7 @@ std::string EncodeEvent(Protocol p, const Service& svc, const Shape& shape, std:
                         const json::value& value) {
   bool cbor = p == Protocol::JsonCbor;
   std::string payload = cbor ? EncodeCborValue(shape, value, true)
-                             : json::serialize(CanonicalToJson(shape, value, TsFormat::Default));
+                             : CanonicalToJsonText(shape, value, TsFormat::Default);
   return EncodeEventMessage({{":event-type", std::string(event_type)},
                              {":content-type", cbor ? "application/x-amz-cbor-1.1"
                                                     : "application/x-amz-json-" + svc.json_version},

@@ -4,6 +4,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
+#include <cstring>
+
 #include "aws/protocol/codec.h"
 #include "core/encoding.h"
 #include "core/timefmt.h"
@@ -119,45 +122,245 @@ Result<json::value> JsonToCanonical(const Shape& shape, json::value v, TsFormat 
   return v;
 }
 
-json::value CanonicalToJson(const Shape& shape, const json::value& v, TsFormat fmt) {
-  switch (shape.type) {
-    case ShapeType::Structure: {
-      if (!v.is_object()) return v;
-      json::object out;
-      const auto& in = v.get_object();
-      for (const auto& m : shape.members) {
-        if (m.location == Location::Header || m.location == Location::Headers ||
-            m.location == Location::StatusCode)
-          continue;
-        auto it = in.find(m.name);
-        if (it == in.end() || it->value().is_null()) continue;
-        out.emplace(m.WireName(), CanonicalToJson(*m.shape, it->value(), m.ts_format));
+namespace {
+
+// The text being written: a string grown by doubling, written through a pointer, so a character
+// costs a compare and a store (std::string::push_back is an out-of-line call).
+class TextOut {
+ public:
+  explicit TextOut(std::string& s) : s_(s) {
+    // Little slack up front (resizing zero-fills): a page appends one item at a time.
+    size_t n = s_.size();
+    s_.resize(n + 256);
+    Rebase(n);
+  }
+  void Put(char c) {
+    if (p_ == end_) [[unlikely]]
+      Grow(1);
+    *p_++ = c;
+  }
+  void Append(std::string_view v) {
+    if (static_cast<size_t>(end_ - p_) < v.size()) [[unlikely]]
+      Grow(v.size());
+    std::memcpy(p_, v.data(), v.size());
+    p_ += v.size();
+  }
+  // Cuts the string to what was written.
+  void Finish() { s_.resize(p_ - s_.data()); }
+
+ private:
+  [[gnu::noinline]] void Grow(size_t k) {
+    size_t n = p_ - s_.data();
+    s_.resize(std::max(2 * s_.size(), n + k + 256));
+    Rebase(n);
+  }
+  void Rebase(size_t n) {
+    p_ = s_.data() + n;
+    end_ = s_.data() + s_.size();
+  }
+  std::string& s_;
+  char* p_;
+  char* end_;
+};
+
+// Appends `s` as a JSON string, escaped as Boost.JSON's serializer escapes it (quote,
+// backslash and control characters; everything else as is).
+void AppendJsonString(std::string_view s, TextOut& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.Put('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    // Eight characters at a time while none is a control character, quote or backslash.
+    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+    while (i + 8 <= s.size()) {
+      uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      uint64_t q = x ^ (kOnes * '"'), b = x ^ (kOnes * '\\');
+      if ((((x - kOnes * 0x20) & ~x) | ((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHigh) break;
+      i += 8;
+    }
+    if (i == s.size()) break;
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.Append(s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': out.Append("\\\""); break;
+      case '\\': out.Append("\\\\"); break;
+      case '\b': out.Append("\\b"); break;
+      case '\f': out.Append("\\f"); break;
+      case '\n': out.Append("\\n"); break;
+      case '\r': out.Append("\\r"); break;
+      case '\t': out.Append("\\t"); break;
+      default:
+        out.Append("\\u00");
+        out.Put(kHex[c >> 4]);
+        out.Put(kHex[c & 15]);
+    }
+  }
+  out.Append(s.substr(run));
+  out.Put('"');
+}
+
+// Appends a value with no shape to follow, as json::serialize writes it.
+void AppendPlain(const json::value& v, TextOut& out) {
+  switch (v.kind()) {
+    case json::kind::string: return AppendJsonString(v.get_string(), out);
+    case json::kind::int64: case json::kind::uint64: {
+      char buf[24];
+      auto r = v.is_int64() ? std::to_chars(buf, buf + sizeof buf, v.get_int64())
+                            : std::to_chars(buf, buf + sizeof buf, v.get_uint64());
+      out.Append(std::string_view(buf, r.ptr - buf));
+      return;
+    }
+    case json::kind::double_: out.Append(json::serialize(v)); return;
+    case json::kind::bool_: out.Append(v.get_bool() ? "true" : "false"); return;
+    case json::kind::null: out.Append("null"); return;
+    case json::kind::array: {
+      out.Put('[');
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out.Put(',');
+        first = false;
+        AppendPlain(e, out);
       }
-      return json::value(std::move(out));
+      out.Put(']');
+      return;
     }
+    case json::kind::object: {
+      out.Put('{');
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out.Put(',');
+        first = false;
+        AppendJsonString(kv.key(), out);
+        out.Put(':');
+        AppendPlain(kv.value(), out);
+      }
+      out.Put('}');
+      return;
+    }
+  }
+}
+
+bool InBody(const MemberRef& m) {
+  return m.location != Location::Header && m.location != Location::Headers &&
+         m.location != Location::StatusCode;
+}
+
+void AppendCanonical(const Shape& shape, const json::value& v, TsFormat fmt, TextOut& out);
+
+// A structure or map (the caller checked the shape's type).
+void AppendObject(const Shape& shape, const json::object& in, TextOut& out) {
+  out.Put('{');
+  bool first = true;
+  if (shape.type == ShapeType::Map) {
+    for (const auto& [k, e] : in) {
+      if (!first) out.Put(',');
+      first = false;
+      AppendJsonString(k, out);
+      out.Put(':');
+      AppendCanonical(*shape.value.shape, e, shape.value.ts_format, out);
+    }
+    out.Put('}');
+    return;
+  }
+  auto member = [&](const MemberRef& m, const json::value& mv) {
+    if (!InBody(m) || mv.is_null()) return;
+    if (!first) out.Put(',');
+    first = false;
+    AppendJsonString(m.WireName(), out);
+    out.Put(':');
+    AppendCanonical(*m.shape, mv, m.ts_format, out);
+  };
+  if (in.size() == 1) {
+    // One member present (a DynamoDB AttributeValue, say): look it up rather than looking
+    // for every member of the shape.
+    if (const MemberRef* m = shape.FindMember(in.begin()->key())) member(*m, in.begin()->value());
+  } else {
+    // Members in model order, as the model lists them.
+    for (const auto& m : shape.members)
+      if (auto it = in.find(m.name); it != in.end()) member(m, it->value());
+  }
+  out.Put('}');
+}
+
+void AppendCanonical(const Shape& shape, const json::value& v, TsFormat fmt, TextOut& out) {
+  switch (shape.type) {
+    case ShapeType::Structure:
+    case ShapeType::Map:
+      if (!v.is_object()) return AppendPlain(v, out);
+      return AppendObject(shape, v.get_object(), out);
     case ShapeType::List: {
-      if (!v.is_array()) return v;
-      json::array out;
-      out.reserve(v.get_array().size());
-      for (const auto& e : v.get_array())
-        out.push_back(CanonicalToJson(*shape.member.shape, e, shape.member.ts_format));
-      return json::value(std::move(out));
-    }
-    case ShapeType::Map: {
-      if (!v.is_object()) return v;
-      json::object out;
-      for (const auto& [k, e] : v.get_object())
-        out.emplace(k, CanonicalToJson(*shape.value.shape, e, shape.value.ts_format));
-      return json::value(std::move(out));
+      if (!v.is_array()) return AppendPlain(v, out);
+      out.Put('[');
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out.Put(',');
+        first = false;
+        AppendCanonical(*shape.member.shape, e, shape.member.ts_format, out);
+      }
+      out.Put(']');
+      return;
     }
     case ShapeType::Timestamp:
-      if (fmt == TsFormat::Iso8601) return json::value(FormatIso8601(TimestampMillis(v)));
-      if (fmt == TsFormat::Rfc822) return json::value(FormatHttpDate(TimestampMillis(v)));
-      if (v.is_string()) return TimestampValue(TimestampMillis(v));
-      return v;
+      if (fmt == TsFormat::Iso8601) return AppendJsonString(FormatIso8601(TimestampMillis(v)), out);
+      if (fmt == TsFormat::Rfc822) return AppendJsonString(FormatHttpDate(TimestampMillis(v)), out);
+      if (v.is_string()) return AppendPlain(TimestampValue(TimestampMillis(v)), out);
+      return AppendPlain(v, out);
     default:
-      return v;
+      return AppendPlain(v, out);
   }
+}
+
+}  // namespace
+
+void AppendCanonicalJson(const Shape& shape, const json::value& v, TsFormat fmt, std::string& out) {
+  TextOut o(out);
+  AppendCanonical(shape, v, fmt, o);
+  o.Finish();
+}
+
+void AppendCanonicalJson(const Shape& shape, const json::object& v, std::string& out) {
+  TextOut o(out);
+  if (shape.type == ShapeType::Structure || shape.type == ShapeType::Map)
+    AppendObject(shape, v, o);
+  else
+    AppendPlain(json::value(v), o);
+  o.Finish();
+}
+
+std::string CanonicalToJsonTextWith(const Shape& shape, const json::object& v,
+                                   std::string_view member, std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 256);
+  out.push_back('{');
+  for (const auto& m : shape.members) {
+    if (!InBody(m)) continue;
+    const json::value* mv = nullptr;
+    if (m.name != member) {
+      auto it = v.find(m.name);
+      if (it == v.end() || it->value().is_null()) continue;
+      mv = &it->value();
+    }
+    if (out.size() > 1) out.push_back(',');
+    out.push_back('"');
+    out += m.WireName();  // model names need no escaping
+    out += "\":";
+    if (mv)
+      AppendCanonicalJson(*m.shape, *mv, m.ts_format, out);
+    else
+      out += text;
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string CanonicalToJsonText(const Shape& shape, const json::value& v, TsFormat fmt) {
+  std::string out;
+  out.reserve(256);
+  AppendCanonicalJson(shape, v, fmt, out);
+  return out;
 }
 
 Result<json::value> DecodeJson(const Service& svc, const Operation& op, const WireRequest& req) {
@@ -171,15 +374,16 @@ Result<json::value> DecodeJson(const Service& svc, const Operation& op, const Wi
   return JsonToCanonical(*op.input, std::move(parsed), TsFormat::Default);
 }
 
-void EncodeJson(const Service& svc, const Operation& op, const json::value& output,
-                const EncodeOptions& opts, HttpResponse& out) {
+void EncodeJsonBody(const Service& svc, std::string body, HttpResponse& out) {
   out.status = 200;
   out.headers.Set("Content-Type", "application/x-amz-json-" + svc.json_version);
-  if (!op.output) {
-    out.body = "{}";
-    return;
-  }
-  out.body = json::serialize(CanonicalToJson(*op.output, output, TsFormat::Default));
+  out.body = std::move(body);
+}
+
+void EncodeJson(const Service& svc, const Operation& op, const json::value& output,
+                const EncodeOptions& opts, HttpResponse& out) {
+  EncodeJsonBody(svc, op.output ? CanonicalToJsonText(*op.output, output, TsFormat::Default) : "{}",
+                 out);
 }
 
 void EncodeJsonError(const Service& svc, const AwsError& err, const EncodeOptions& opts,

@@ -278,7 +278,7 @@ void EncodeRest(bool xml, const Service& svc, const Operation& op, const json::v
         WriteXmlMember(out.body, *pm, name, *v, true);
         out.headers.Set("Content-Type", content_type);
       } else {
-        out.body = json::serialize(CanonicalToJson(ps, *v, TsFormat::Default));
+        out.body = CanonicalToJsonText(ps, *v, TsFormat::Default);
         out.headers.Set("Content-Type", content_type);
       }
     }
@@ -292,7 +292,7 @@ void EncodeRest(bool xml, const Service& svc, const Operation& op, const json::v
     ref.shape = &os;
     WriteXmlMember(out.body, ref, root, output, true);
   } else {
-    out.body = json::serialize(CanonicalToJson(os, output, TsFormat::Default));
+    out.body = CanonicalToJsonText(os, output, TsFormat::Default);
   }
   out.headers.Set("Content-Type", content_type);
 }
