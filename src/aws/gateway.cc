@@ -297,6 +297,8 @@ void Gateway::Finish(const std::shared_ptr<Exchange>& ex, Result<json::value> re
     if (route.op->output)
       resp.body = EncodeEvent(route.protocol, *route.service, *route.op->output, "initial-response", rest);
     resp.stream = std::move(ex->ctx->event_stream);
+  } else if (result && ex->ctx && !ex->ctx->json_output.empty() && route.protocol == Protocol::Json) {
+    EncodeJsonBody(*route.service, std::move(ex->ctx->json_output), resp);
   } else if (result) {
     EncodeResponse(route.protocol, *route.service, *route.op, *result, opts, resp);
   } else {

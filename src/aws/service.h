@@ -76,6 +76,10 @@ struct Context {
   // Set by a handler whose output is an event stream: the events that follow the initial
   // response (the gateway encodes the output itself as the initial-response event).
   std::shared_ptr<BodyStream> event_stream = nullptr;
+  // Set by a handler that wrote its output as JSON-protocol text itself (only when `protocol`
+  // is Json; a page of items written as they are read, with no copy): the gateway sends it as
+  // the body instead of encoding the returned value.
+  std::string json_output = {};
 
   void Persisted(uint64_t seq) {
     if (seq > durable_seq) durable_seq = seq;

@@ -2,6 +2,7 @@
 // iterators found by binary search, so a page costs O(log n + page) whatever the table's size.
 #include <boost/json/monotonic_resource.hpp>
 
+#include "aws/protocol/codec.h"
 #include "services/dynamodb/dynamodb.h"
 #include "services/dynamodb/items.h"
 
@@ -84,6 +85,20 @@ ItemMap::iterator Target(std::map<IndexPos, ItemMap::iterator>::iterator it) { r
 // calling visit(item iterator) until it returns false.
 template <typename Map, typename K, typename Visit>
 void Walk(Map& m, const Span<K>& span, const std::optional<K>& start, bool forward, Visit&& visit) {
+  if (forward) {
+    // One descent: the end is checked on the way (a page usually stops long before it), which
+    // on a large table saves a second walk from the root through uncached nodes.
+    auto it = span.first ? m.lower_bound(*span.first) : m.begin();
+    if (it == m.end()) return;
+    if (start) {
+      auto s = m.upper_bound(*start);
+      if (s == m.end()) return;
+      if (it->first < s->first) it = s;  // else the start lies before the span
+    }
+    for (; it != m.end() && (!span.last || it->first < *span.last); ++it)
+      if (!visit(Target(it))) return;
+    return;
+  }
   auto first = span.first ? m.lower_bound(*span.first) : m.begin();
   auto last = span.last ? m.lower_bound(*span.last) : m.end();
   if (first != m.end() && last != m.end() && last->first < first->first) return;
@@ -220,8 +235,10 @@ Result<std::optional<IndexPos>> StartOf<IndexPos>(const ReadPlan& plan, const js
 }
 
 // Reads one page and renders Query's / Scan's output.
+// With the JSON protocol the page's items are written as JSON text straight from the table
+// (aws::Context::json_output): a hundred items cost no copy into a response tree.
 template <typename Map, typename K>
-Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
+Result<json::value> ReadPage(DynamoDbService& svc, aws::Context& c, const ReadPlan& plan, Map& m,
                              const Span<K>& span, const json::object& in) {
   if (auto e = svc.Admit(*plan.table, false)) return Fail(*e);
   auto start = StartOf<K>(plan, in);
@@ -235,6 +252,11 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
   size_t count = 0, scanned = 0, bytes = 0;
   std::optional<Item> last_key;
   bool count_only = plan.select == "COUNT";
+  const aws::Shape* item_shape = nullptr;
+  if (c.protocol == aws::Protocol::Json && !count_only && c.op.output)
+    if (const aws::MemberRef* m = c.op.output->FindMember("Items")) item_shape = m->shape->member.shape;
+  std::string text;
+  if (item_shape) text.push_back('[');
   Result<bool> failed = true;
   Walk(m, span, *start, plan.forward, [&](ItemMap::iterator it) {
     const Item& full = it->second.item;
@@ -260,7 +282,13 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
     }
     if (keep) {
       ++count;
-      if (!count_only) {
+      if (item_shape) {
+        if (text.size() > 1) text.push_back(',');
+        if (plan.projection)
+          aws::AppendCanonicalJson(*item_shape, plan.projection->Apply(*view), text);
+        else
+          aws::AppendCanonicalJson(*item_shape, *view, text);
+      } else if (!count_only) {
         if (plan.projection)
           items.emplace_back(plan.projection->Apply(*view));
         else
@@ -278,7 +306,7 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
   });
   if (!failed) return Fail(failed.error());
   json::object out(page);
-  if (!count_only) out["Items"] = std::move(items);
+  if (!count_only && !item_shape) out["Items"] = std::move(items);
   out["Count"] = count;
   out["ScannedCount"] = scanned;
   if (last_key) out["LastEvaluatedKey"] = std::move(*last_key);
@@ -293,6 +321,10 @@ Result<json::value> ReadPage(DynamoDbService& svc, const ReadPlan& plan, Map& m,
   if (auto v = DynamoDbService::CapacityJson(
           GetString(in, "ReturnConsumedCapacity").value_or("NONE"), t.name, cap))
     out["ConsumedCapacity"] = std::move(*v);
+  if (item_shape) {
+    text.push_back(']');
+    c.json_output = aws::CanonicalToJsonTextWith(*c.op.output, out, "Items", text);
+  }
   return json::value(std::move(out));
 }
 
@@ -410,8 +442,8 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
   std::string hk = EncodeKeyValue(hv);
   uint64_t h = PartitionHash(hk);
   if (plan.index)
-    return ReadPage(*this, plan, plan.index->entries, PartitionSpan<IndexPos>(h, hk, b), in);
-  return ReadPage(*this, plan, table.items, PartitionSpan<Pos>(h, hk, b), in);
+    return ReadPage(*this, c, plan, plan.index->entries, PartitionSpan<IndexPos>(h, hk, b), in);
+  return ReadPage(*this, c, plan, table.items, PartitionSpan<Pos>(h, hk, b), in);
 }
 
 Result<json::value> DynamoDbService::Scan(Ctx& c, const In& in) {
@@ -446,8 +478,8 @@ Result<json::value> DynamoDbService::Scan(Ctx& c, const In& in) {
   plan.forward = true;
   int64_t seg = segment.value_or(0), tot = total.value_or(1);
   if (plan.index)
-    return ReadPage(*this, plan, plan.index->entries, SegmentSpan<IndexPos>(seg, tot), in);
-  return ReadPage(*this, plan, table.items, SegmentSpan<Pos>(seg, tot), in);
+    return ReadPage(*this, c, plan, plan.index->entries, SegmentSpan<IndexPos>(seg, tot), in);
+  return ReadPage(*this, c, plan, table.items, SegmentSpan<Pos>(seg, tot), in);
 }
 
 }  // namespace stratus::dynamodb
