@@ -1,6 +1,10 @@
 // Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem. A write of an item a
 // transaction holds is TransactionConflictException; GetItem reads it as it was before.
 #include "services/dynamodb/items.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "aws/protocol/codec.h"
 #include "services/dynamodb/dynamodb.h"
 
 namespace stratus::dynamodb {
@@ -90,8 +94,11 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   void* arena = nullptr;
   static const Item empty_item;
   const Item& src = item_in ? *item_in : empty_item;
-  Item item = ArenaCopy(src, ItemBlockBytes(src), &arena);
+  // Room for the item's JSON text too (kept once validation has normalized the item): the
+  // request body is at least as long as the item's text.
+  Item item = ArenaCopy(src, ItemBlockBytes(src) + c.http.body.size(), &arena);
   if (auto e = CheckItem(table, item)) return Fail(*e);
+  KeepArenaText(arena, json::serialize(item));
   Pos pos = PosOf(table.key, item);
   if (Held(table, pos)) return Fail(TransactionConflict());
   auto it = table.items.lower_bound(pos);
@@ -137,10 +144,16 @@ Result<json::value> DynamoDbService::GetItem(Ctx& c, const In& in) {
   if (auto e = Admit(table, false)) return Fail(*e);
   Consume(table, false, cap.table);
   if (it != table.items.end()) {
-    if (*proj)
+    if (*proj) {
       out["Item"] = (*proj)->Apply(it->second.item);
-    else
+    } else if (c.protocol == aws::Protocol::Json && !it->second.text.empty()) {
+      // The stored text as it is, no copy of the item (Context::json_output).
+      AddCapacity(out, in, table.name, cap);
+      c.json_output = aws::CanonicalToJsonTextWith(*c.op.output, out, "Item", it->second.text);
+      return json::value(std::move(out));
+    } else {
       out["Item"] = it->second.item;
+    }
   }
   AddCapacity(out, in, table.name, cap);
   return json::value(std::move(out));
