@@ -28,18 +28,8 @@ std::set<std::string> SplitList(const std::string& s) {
 
 }  // namespace
 
-#ifdef STRATUS_MIMALLOC
-#include <mimalloc.h>
-#endif
-
 int main(int argc, char** argv) {
   using namespace stratus;
-#ifdef STRATUS_MIMALLOC
-  // 2 MiB pages for the heap: reads spread over a large table (a Query page of a 1M-item
-  // DynamoDB table) miss the TLB far less (docs/decisions/0006-mimalloc.md). The environment
-  // (MIMALLOC_LARGE_OS_PAGES=0) still decides when set.
-  if (!std::getenv("MIMALLOC_LARGE_OS_PAGES")) mi_option_enable(mi_option_large_os_pages);
-#endif
   CLI::App app{"Stratus: a local AWS cloud in one binary"};
   app.set_version_flag("--version", std::string("stratus ") + STRATUS_VERSION +
                                         " (botocore models " + STRATUS_BOTOCORE_VERSION + ")");

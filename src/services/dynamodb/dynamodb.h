@@ -53,8 +53,8 @@ struct IndexPos {
 struct Record {
   Item item;
   size_t size = 0;  // ItemSize(item)
-  // The item as JSON-protocol text, kept in the item's own block (Compact, KeepArenaText):
-  // Query, Scan and GetItem copy it into a response as it is. Empty when not kept.
+  // The item as JSON-protocol text in its table's text slabs (LayOutForReads), which Query,
+  // Scan and GetItem copy into a response as it is; empty for items written since.
   std::string_view text;
 };
 using ItemMap = std::map<Pos, Record>;
@@ -116,7 +116,7 @@ struct Table {
   size_t laid_out_items = 0;  // item count at the last LayOutForReads
   // The JSON text of every item LayOutForReads laid out, in key order (Record::text views it
   // until the item is written again), so a Query page reads one dense run of text.
-  std::unique_ptr<char[]> text_slab;
+  std::vector<std::unique_ptr<char[]>> text_slabs;
 
   Index* FindIndex(std::string_view index_name);
   std::string StoreItems() const;  // store table of its items
@@ -435,16 +435,11 @@ std::optional<AwsError> CheckMixedParameters(const json::object& in,
 // Bytes a stored copy of the item takes in its own block (Compact, ArenaCopy).
 size_t ItemBlockBytes(const Item& item);
 // The item copied into a memory resource of its own (how the tables store items).
-// Also keeps the item's JSON text in that block (*text views it) unless text is null.
-Item Compact(Item&& item, size_t size, std::string_view* text);
+Item Compact(Item&& item, size_t size);
 // A copy of src in a new item arena that stays open (further allocations land in it) until
 // SealArena; for items validated in place before they are stored (PutItem).
 Item ArenaCopy(const Item& src, size_t capacity, void** arena);
 void SealArena(void* arena);
-// Keeps `text` (the item's JSON text) in an open arena's block, or beside it when the block
-// has no room; the view lives as long as the arena. ArenaText: what was kept ("" if nothing).
-std::string_view KeepArenaText(void* arena, std::string_view text);
-std::string_view ArenaText(void* arena);
 // Whether two items hold the same attributes with equal values (ValuesEqual on each).
 bool ItemsEqual(const Item& a, const Item& b);
 

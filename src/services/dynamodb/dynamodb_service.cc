@@ -405,19 +405,6 @@ class ItemArena final : public json::memory_resource {
   }
   ~ItemArena() override { ::operator delete(buf_); }
   void Seal() { sealed_ = true; }
-  std::string_view KeepText(std::string_view s) {
-    if (!sealed_ && used_ + s.size() <= cap_) {
-      char* p = buf_ + used_;
-      std::memcpy(p, s.data(), s.size());
-      used_ += s.size();
-      text_ = std::string_view(p, s.size());
-    } else {
-      overflow_.assign(s);
-      text_ = overflow_;
-    }
-    return text_;
-  }
-  std::string_view Text() const { return text_; }
 
  private:
   void* do_allocate(size_t n, size_t align) override {
@@ -443,8 +430,6 @@ class ItemArena final : public json::memory_resource {
   size_t cap_;
   size_t used_ = 0;
   bool sealed_ = false;
-  std::string_view text_;
-  std::string overflow_;
 };
 
 }  // namespace
@@ -482,17 +467,13 @@ size_t ItemBlockBytes(const Item& item) {
   return ObjectBytes(item) + 64;
 }
 
-Item Compact(Item&& item, size_t size, std::string_view* text) {
-  // One block per stored item: its attributes, nested values and strings sit together, then
-  // its JSON text, so a Query page over a large table touches a few cache lines per item
-  // instead of one per value (bench/dynamodb.sh, large/small). A stored item's canonical form
-  // is its wire form, so the text is the item serialized as it is.
-  std::string s = text ? json::serialize(item) : std::string();
+Item Compact(Item&& item, size_t size) {
+  // One block per stored item: its attributes, nested values and strings sit together, so
+  // reading an item touches a few cache lines instead of one per value.
   ItemArena* arena = nullptr;
   json::storage_ptr sp =
-      json::make_shared_resource<ItemArena>(ItemBlockBytes(item) + s.size(), &arena);
+      json::make_shared_resource<ItemArena>(ItemBlockBytes(item), &arena);
   Item out(std::move(item), sp);
-  if (text) *text = arena->KeepText(s);
   arena->Seal();
   return out;
 }
@@ -506,11 +487,6 @@ Item ArenaCopy(const Item& src, size_t capacity, void** arena) {
 
 void SealArena(void* arena) { static_cast<ItemArena*>(arena)->Seal(); }
 
-std::string_view KeepArenaText(void* arena, std::string_view text) {
-  return static_cast<ItemArena*>(arena)->KeepText(text);
-}
-
-std::string_view ArenaText(void* arena) { return static_cast<ItemArena*>(arena)->Text(); }
 
 // ---- write path ----------------------------------------------------------------------------
 
@@ -522,33 +498,36 @@ bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
 }
 
 void DynamoDbService::LayOutForReads(Table& t) {
-  // Small tables stay in cache whatever their layout.
-  constexpr size_t kMinItems = 4096;
+  // Tiny tables are served as well from their items.
+  constexpr size_t kMinItems = 64;
   if (t.items.size() < kMinItems || t.items.size() < 2 * t.laid_out_items) return;
-  // Map nodes are allocated again in key order and every item's text is copied into one slab
-  // in that order: a Query page then reads its nodes and its text as two sequential runs,
-  // whichever order the items were written in. The items themselves move with their blocks
-  // (a plain page never reads them; filters and projections do).
-  size_t total = 0;
-  std::deque<std::string> made;  // text for records that kept none
-  for (auto& [pos, rec] : t.items) {
-    if (rec.text.empty()) rec.text = made.emplace_back(json::serialize(rec.item));
-    total += rec.text.size();
-  }
-  std::unique_ptr<char[]> slab(new char[total]);
-  size_t at = 0;
+  // Map nodes are allocated again in key order and every item's JSON text is written into
+  // slabs in that order: a Query page then reads its nodes and its text as two sequential
+  // runs, whichever order the items were written in, and copies the text as it is (a stored
+  // item's canonical form is its wire form). The items move with their own blocks (a plain
+  // page never reads them; filters and projections do).
+  constexpr size_t kSlabBytes = 1 << 20;
+  std::vector<std::unique_ptr<char[]>> slabs;
+  size_t used = kSlabBytes, cap = kSlabBytes;
   ItemMap fresh;
   for (auto& [pos, rec] : t.items) {
-    std::memcpy(slab.get() + at, rec.text.data(), rec.text.size());
-    std::string_view text(slab.get() + at, rec.text.size());
-    at += text.size();
-    fresh.emplace_hint(fresh.end(), pos, Record{std::move(rec.item), rec.size, text});
+    std::string s = rec.text.empty() ? json::serialize(rec.item) : std::string(rec.text);
+    if (used + s.size() > cap) {
+      cap = std::max(kSlabBytes, s.size());
+      slabs.emplace_back(new char[cap]);
+      used = 0;
+    }
+    char* at = slabs.back().get() + used;
+    std::memcpy(at, s.data(), s.size());
+    used += s.size();
+    fresh.emplace_hint(fresh.end(), pos,
+                       Record{std::move(rec.item), rec.size, std::string_view(at, s.size())});
   }
   for (auto& ix : t.indexes)
     for (auto& [ip, it] : ix.entries) it = fresh.find(it->first);
   t.items.swap(fresh);
   fresh.clear();  // the old records may view the old slab
-  t.text_slab = std::move(slab);
+  t.text_slabs = std::move(slabs);
   t.laid_out_items = t.items.size();
 }
 
@@ -603,22 +582,17 @@ void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos&
     if (t.stream_enabled) Emit(c, t, old_item ? &*old_item : nullptr, &*new_item, service_identity);
     PersistItem(c, t, *new_item);
     size_t size = ItemSize(*new_item);
-    std::string_view text;
-    Item compact = open_arena ? std::move(*new_item) : Compact(std::move(*new_item), size, &text);
-    if (open_arena) {
-      text = ArenaText(open_arena);
-      if (text.empty()) text = KeepArenaText(open_arena, json::serialize(compact));
-      SealArena(open_arena);
-    }
+    Item compact = open_arena ? std::move(*new_item) : Compact(std::move(*new_item), size);
+    if (open_arena) SealArena(open_arena);
     if (!exists) {
-      it = t.items.emplace_hint(lb, pos, Record{std::move(compact), size, text});
+      it = t.items.emplace_hint(lb, pos, Record{std::move(compact), size});
     } else {
       // Move construction keeps the item's own memory resource (assignment would not).
       std::destroy_at(&it->second.item);
       std::construct_at(&it->second.item, std::move(compact));
     }
     it->second.size = size;
-    it->second.text = text;
+    it->second.text = {};  // written since the last layout: served from the item
     t.size_bytes += size;
     IndexInsert(t, it);
   } else if (it != t.items.end()) {

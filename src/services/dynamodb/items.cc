@@ -94,11 +94,8 @@ Result<json::value> DynamoDbService::PutItem(Ctx& c, const In& in) {
   void* arena = nullptr;
   static const Item empty_item;
   const Item& src = item_in ? *item_in : empty_item;
-  // Room for the item's JSON text too (kept once validation has normalized the item): the
-  // request body is at least as long as the item's text.
-  Item item = ArenaCopy(src, ItemBlockBytes(src) + c.http.body.size(), &arena);
+  Item item = ArenaCopy(src, ItemBlockBytes(src), &arena);
   if (auto e = CheckItem(table, item)) return Fail(*e);
-  KeepArenaText(arena, json::serialize(item));
   Pos pos = PosOf(table.key, item);
   if (Held(table, pos)) return Fail(TransactionConflict());
   auto it = table.items.lower_bound(pos);
@@ -146,10 +143,13 @@ Result<json::value> DynamoDbService::GetItem(Ctx& c, const In& in) {
   if (it != table.items.end()) {
     if (*proj) {
       out["Item"] = (*proj)->Apply(it->second.item);
-    } else if (c.protocol == aws::Protocol::Json && !it->second.text.empty()) {
-      // The stored text as it is, no copy of the item (Context::json_output).
+    } else if (c.protocol == aws::Protocol::Json) {
+      // Written as text from the table, no copy of the item (Context::json_output).
+      std::string text(it->second.text);
+      if (text.empty())
+        aws::AppendCanonicalJson(*c.op.output->FindMember("Item")->shape, it->second.item, text);
       AddCapacity(out, in, table.name, cap);
-      c.json_output = aws::CanonicalToJsonTextWith(*c.op.output, out, "Item", it->second.text);
+      c.json_output = aws::CanonicalToJsonTextWith(*c.op.output, out, "Item", text);
       return json::value(std::move(out));
     } else {
       out["Item"] = it->second.item;

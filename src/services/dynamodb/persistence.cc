@@ -252,9 +252,7 @@ void DynamoDbService::Start(aws::ServiceEnv& env) {
         if (!o) return;
         Pos p = PosOf(t->key, *o);
         size_t size = ItemSize(*o);
-        std::string_view text;
-        Item item = Compact(std::move(*o), size, &text);
-        auto [it, fresh] = t->items.emplace(p, Record{std::move(item), size, text});
+        auto [it, fresh] = t->items.emplace(p, Record{Compact(std::move(*o), size), size});
         if (!fresh) return;
         t->size_bytes += size;
         IndexInsert(*t, it);

@@ -155,6 +155,44 @@ test("batch writes and paginated queries", async () => {
   assert.deepEqual(desc.LastEvaluatedKey, { pk: "p", sk: 47 });
 });
 
+test("a laid-out table reads back native values as written, and later writes as written", async () => {
+  // 100 items: the first Query lays the table out and pages copy each item's kept text.
+  const TableName = await makeTable();
+  const value = (i, v) => ({
+    pk: "p", sk: i, text: `${v} "q" \\ \n é 𝄞 ${i}`, n: i + 0.25, flag: i % 2 === 0, nothing: null,
+    list: [1, "two", { three: [3] }], map: { nested: { v } }, set: new Set([`a${i}`, "b"]),
+    bin: new Uint8Array([i, 0, 255]),
+  });
+  for (let start = 0; start < 100; start += 25) {
+    await doc.send(new BatchWriteCommand({
+      RequestItems: { [TableName]: Array.from({ length: 25 }, (_, i) => ({ PutRequest: { Item: value(start + i, "v1") } })) },
+    }));
+  }
+  const read = async () => {
+    const items = [];
+    let ExclusiveStartKey;
+    do {
+      const page = await doc.send(new QueryCommand({
+        TableName, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": "p" }, Limit: 30, ExclusiveStartKey,
+      }));
+      items.push(...page.Items);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  };
+  const first = await read();
+  assert.equal(first.length, 100);
+  assert.deepEqual(first[7], value(7, "v1"));
+  await doc.send(new PutCommand({ TableName, Item: value(7, "v2") }));
+  await doc.send(new DeleteCommand({ TableName, Key: { pk: "p", sk: 8 } }));
+  const second = await read();
+  assert.equal(second.length, 99);
+  assert.deepEqual(second[7], value(7, "v2"));
+  assert.deepEqual(second[8], value(9, "v1"));
+  const got = await doc.send(new GetCommand({ TableName, Key: { pk: "p", sk: 50 } }));
+  assert.deepEqual(got.Item, value(50, "v1"));
+});
+
 test("TransactWriteItems cancellation reasons in request order", async () => {
   const TableName = await makeTable();
   await doc.send(new PutCommand({ TableName, Item: { pk: "a", sk: 1, v: 1 } }));
