@@ -166,3 +166,39 @@ def test_laid_out_page_is_the_wire_text(endpoint, ddb):
     assert doc["Count"] == 2 and doc["LastEvaluatedKey"] == {"pk": {"S": "p0"}, "sk": {"N": "3"}}
     assert "\\u0001" in r.text and "\\n" in r.text and "é" in r.text
     assert base64.b64decode(doc["Items"][1]["b"]["B"]) == bytes([3, 0, 255, 10])
+
+
+def test_layout_of_a_large_table_goes_on_between_requests(ddb):
+    """A table of several layout chunks is laid out from the event loop, a chunk at a time;
+    writes meanwhile land, and the table and its index read back right during and after."""
+    t = make_table(ddb)
+    total = 9000
+    small = lambda i, v="v1": {"pk": {"S": f"p{i % 7}"}, "sk": {"N": str(i)}, "g": {"S": f"g{i % 2}"},
+                               "v": {"S": f"{v}-{i}"}}
+    for b in range(0, total, 25):
+        ddb.batch_write_item(RequestItems={t: [{"PutRequest": {"Item": small(i)}} for i in range(b, b + 25)]})
+    want = {i: small(i) for i in range(total)}
+    # The first page starts the layout; these writes race with its later chunks.
+    ddb.query(TableName=t, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p0"}}, Limit=5)
+    for i in range(0, total, 97):
+        ddb.put_item(TableName=t, Item=small(i, "v2"))
+        want[i] = small(i, "v2")
+    for i in range(5, total, 501):
+        ddb.delete_item(TableName=t, Key={"pk": want[i]["pk"], "sk": want[i]["sk"]})
+        del want[i]
+    for p in range(7):
+        got = query_all(ddb, t, f"p{p}", Limit=1000)
+        assert got == [want[i] for i in sorted(want) if i % 7 == p]
+    got = []
+    start = None
+    while True:
+        args = dict(TableName=t, IndexName="byg", KeyConditionExpression="g = :g",
+                    ExpressionAttributeValues={":g": {"S": "g1"}})
+        if start:
+            args["ExclusiveStartKey"] = start
+        r = ddb.query(**args)
+        got += r["Items"]
+        start = r.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert [x["v"]["S"] for x in got] == [want[i]["v"]["S"] for i in sorted(want) if i % 2 == 1]

@@ -113,10 +113,17 @@ struct Table {
   int64_t tokens_at_ms = 0;
   ItemMap items;
   size_t size_bytes = 0;
-  size_t laid_out_items = 0;  // item count at the last LayOutForReads
-  // The JSON text of every item LayOutForReads laid out, in key order (Record::text views it
-  // until the item is written again), so a Query page reads one dense run of text.
+  size_t laid_out_items = 0;  // item count when the last layout pass began
+  // The JSON text of every item the layout passes laid out, in key order (Record::text views
+  // it until the item is written again), so a Query page reads one dense run of text.
   std::vector<std::unique_ptr<char[]>> text_slabs;
+  size_t slab_used = 0, slab_cap = 0;
+  // A layout pass in progress (LayOutSome): the next key to lay out, the previous pass's
+  // slabs (items not yet laid out again still view them) and the nodes taken out of `items`
+  // (kept until the pass ends, so the new nodes are not allocated into their holes).
+  std::optional<Pos> layout_next;
+  std::vector<std::unique_ptr<char[]>> old_text_slabs;
+  std::vector<ItemMap::node_type> old_nodes;
 
   Index* FindIndex(std::string_view index_name);
   std::string StoreItems() const;  // store table of its items
@@ -289,6 +296,10 @@ class DynamoDbService final : public aws::ServiceHandler {
   // entries lie together in memory however they were written. Amortized O(1) a write; run
   // only where no request holds an iterator into the table.
   void LayOutForReads(Table& t);
+  // Lays out up to `max_items` more items of the pass in progress; true when it is done.
+  bool LayOutSome(Table& t, size_t max_items);
+  // Continues the pass of that table from the event loop, a chunk at a time.
+  void ContinueLayout(std::string account, std::string region, std::string name, std::string id);
   void WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos& pos, std::optional<Item> new_item,
                bool service_identity = false, void* open_arena = nullptr);
   void IndexInsert(Table& t, ItemMap::iterator it);

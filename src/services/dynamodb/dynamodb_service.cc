@@ -500,35 +500,73 @@ bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
 void DynamoDbService::LayOutForReads(Table& t) {
   // Tiny tables are served as well from their items.
   constexpr size_t kMinItems = 64;
-  if (t.items.size() < kMinItems || t.items.size() < 2 * t.laid_out_items) return;
+  // A chunk takes a few milliseconds: the longest any request waits for the layout.
+  constexpr size_t kChunk = 4096;
+  if (t.layout_next || t.items.size() < kMinItems || t.items.size() < 2 * t.laid_out_items)
+    return;
   // Map nodes are allocated again in key order and every item's JSON text is written into
   // slabs in that order: a Query page then reads its nodes and its text as two sequential
   // runs, whichever order the items were written in, and copies the text as it is (a stored
   // item's canonical form is its wire form). The items move with their own blocks (a plain
-  // page never reads them; filters and projections do).
-  constexpr size_t kSlabBytes = 1 << 20;
-  std::vector<std::unique_ptr<char[]>> slabs;
-  size_t used = kSlabBytes, cap = kSlabBytes;
-  ItemMap fresh;
-  for (auto& [pos, rec] : t.items) {
-    std::string s = rec.text.empty() ? json::serialize(rec.item) : std::string(rec.text);
-    if (used + s.size() > cap) {
-      cap = std::max(kSlabBytes, s.size());
-      slabs.emplace_back(new char[cap]);
-      used = 0;
-    }
-    char* at = slabs.back().get() + used;
-    std::memcpy(at, s.data(), s.size());
-    used += s.size();
-    fresh.emplace_hint(fresh.end(), pos,
-                       Record{std::move(rec.item), rec.size, std::string_view(at, s.size())});
-  }
-  for (auto& ix : t.indexes)
-    for (auto& [ip, it] : ix.entries) it = fresh.find(it->first);
-  t.items.swap(fresh);
-  fresh.clear();  // the old records may view the old slab
-  t.text_slabs = std::move(slabs);
+  // page never reads them; filters and projections do). A table up to a chunk is laid out
+  // here; a larger one goes on from the event loop, a chunk at a time.
+  t.old_text_slabs = std::move(t.text_slabs);
+  t.text_slabs.clear();
+  t.slab_used = t.slab_cap = 0;
+  t.layout_next = Pos{};
   t.laid_out_items = t.items.size();
+  if (!LayOutSome(t, kChunk)) ContinueLayout(t.account, t.region, t.name, t.id);
+}
+
+void DynamoDbService::ContinueLayout(std::string account, std::string region, std::string name,
+                                     std::string id) {
+  if (!env_) return;
+  env_->scheduler.Post([this, account, region, name, id] {
+    std::lock_guard lock(mu_);
+    Table* t = FindTable(account, region, name);
+    if (!t || t->id != id || !t->layout_next) return;
+    if (!LayOutSome(*t, 4096)) ContinueLayout(account, region, name, id);
+  });
+}
+
+bool DynamoDbService::LayOutSome(Table& t, size_t max_items) {
+  constexpr size_t kSlabBytes = 1 << 20;
+  ItemMap chunk;
+  auto it = t.items.lower_bound(*t.layout_next);
+  for (size_t n = 0; n < max_items && it != t.items.end(); ++n) {
+    Record& rec = it->second;
+    std::string s = rec.text.empty() ? json::serialize(rec.item) : std::string(rec.text);
+    if (t.slab_used + s.size() > t.slab_cap) {
+      t.slab_cap = std::max(kSlabBytes, s.size());
+      t.text_slabs.emplace_back(new char[t.slab_cap]);
+      t.slab_used = 0;
+    }
+    char* at = t.text_slabs.back().get() + t.slab_used;
+    std::memcpy(at, s.data(), s.size());
+    t.slab_used += s.size();
+    chunk.emplace_hint(chunk.end(), it->first,
+                       Record{std::move(rec.item), rec.size, std::string_view(at, s.size())});
+    t.old_nodes.push_back(t.items.extract(it++));
+  }
+  // The new nodes go into the table as they are (no copy), and the indexes point at them.
+  auto hint = it;
+  while (!chunk.empty()) {
+    auto placed = t.items.insert(hint, chunk.extract(chunk.begin()));
+    for (auto& ix : t.indexes) {
+      if (!InIndex(ix, placed->second.item)) continue;
+      auto e = ix.entries.find(
+          IndexPos{PosOf(ix.key, placed->second.item), placed->first.hk, placed->first.rk});
+      if (e != ix.entries.end()) e->second = placed;
+    }
+  }
+  if (it != t.items.end()) {
+    t.layout_next = it->first;
+    return false;
+  }
+  t.layout_next.reset();
+  t.old_nodes.clear();
+  t.old_text_slabs.clear();
+  return true;
 }
 
 void DynamoDbService::IndexInsert(Table& t, ItemMap::iterator it) {
