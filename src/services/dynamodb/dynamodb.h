@@ -55,7 +55,7 @@ struct Record {
   size_t size = 0;  // ItemSize(item)
   // The item as JSON-protocol text in its table's text slabs (LayOutForReads), which Query,
   // Scan and GetItem copy into a response as it is; empty for items written since.
-  std::string_view text;
+  std::string_view text = {};
 };
 using ItemMap = std::map<Pos, Record>;
 

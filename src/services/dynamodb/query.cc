@@ -101,19 +101,21 @@ void Walk(Map& m, const Span<K>& span, const std::optional<K>& start, bool forwa
     // items' texts, at a steady stride: what the walk will reach a few steps on is asked for
     // at that stride, so a page of a table far larger than the cache streams from memory
     // instead of stalling on each node. Where the layout is not regular this fetches in vain.
-    constexpr int kAhead = 16;
-    const char* prev_node = nullptr;
-    const char* prev_text = nullptr;
+    // (Addresses as integers: the guesses may point anywhere, which a prefetch allows.)
+    constexpr uintptr_t kAhead = 16;
+    auto ahead = [](uintptr_t at, uintptr_t prev) {
+      return reinterpret_cast<const void*>(at + (at - prev) * kAhead);
+    };
+    uintptr_t prev_node = 0, prev_text = 0;
     for (; it != m.end() && (!span.last || it->first < *span.last); ++it) {
       auto target = Target(it);
-      const char* node = reinterpret_cast<const char*>(&*it);
-      const char* text = target->second.text.data();
+      auto node = reinterpret_cast<uintptr_t>(&*it);
+      auto text = reinterpret_cast<uintptr_t>(target->second.text.data());
       if (prev_node) {
-        const char* n = node + (node - prev_node) * kAhead;
-        __builtin_prefetch(n);
-        __builtin_prefetch(n + 127);
-        __builtin_prefetch(text + (text - prev_text) * kAhead);
+        __builtin_prefetch(ahead(node, prev_node));
+        __builtin_prefetch(ahead(node + 127, prev_node + 127));
       }
+      if (text && prev_text) __builtin_prefetch(ahead(text, prev_text));
       prev_node = node;
       prev_text = text;
       if (!visit(target)) return;
