@@ -64,19 +64,21 @@ def norm(it: dict) -> dict:
     return out
 
 
-def query_all(ddb, table, pk, **kw) -> list[dict]:
+def pages(call, **args) -> list[dict]:
+    """Every item of a paginated Query or Scan, each page's Count checked."""
     items, start = [], None
     while True:
-        args = dict(TableName=table, KeyConditionExpression="pk = :p",
-                    ExpressionAttributeValues={":p": {"S": pk}}, **kw)
-        if start:
-            args["ExclusiveStartKey"] = start
-        r = ddb.query(**args)
+        r = call(**args, **({"ExclusiveStartKey": start} if start else {}))
         items += r["Items"]
         assert r["Count"] == len(r["Items"])
         start = r.get("LastEvaluatedKey")
         if not start:
             return items
+
+
+def query_all(ddb, table, pk, **kw) -> list[dict]:
+    return pages(ddb.query, TableName=table, KeyConditionExpression="pk = :p",
+                 ExpressionAttributeValues={":p": {"S": pk}}, **kw)
 
 
 N = 300  # well past the size at which a table is laid out
@@ -98,18 +100,7 @@ def test_laid_out_reads_return_what_was_written(ddb):
     for i in (0, 1, 150, N - 1):
         got = ddb.get_item(TableName=t, Key={"pk": {"S": f"p{i % 3}"}, "sk": {"N": str(i)}})["Item"]
         assert norm(got) == norm(expected(i))
-    scanned = []
-    for seg in range(3):
-        start = None
-        while True:
-            args = dict(TableName=t, Segment=seg, TotalSegments=3, Limit=50)
-            if start:
-                args["ExclusiveStartKey"] = start
-            r = ddb.scan(**args)
-            scanned += r["Items"]
-            start = r.get("LastEvaluatedKey")
-            if not start:
-                break
+    scanned = [x for seg in range(3) for x in pages(ddb.scan, TableName=t, Segment=seg, TotalSegments=3, Limit=50)]
     assert sorted(int(x["sk"]["N"]) for x in scanned) == list(range(N))
     assert all(norm(x) == norm(expected(int(x["sk"]["N"]))) for x in scanned)
     # Through the index (projection ALL): the same items.
@@ -189,16 +180,6 @@ def test_layout_of_a_large_table_goes_on_between_requests(ddb):
     for p in range(7):
         got = query_all(ddb, t, f"p{p}", Limit=1000)
         assert got == [want[i] for i in sorted(want) if i % 7 == p]
-    got = []
-    start = None
-    while True:
-        args = dict(TableName=t, IndexName="byg", KeyConditionExpression="g = :g",
-                    ExpressionAttributeValues={":g": {"S": "g1"}})
-        if start:
-            args["ExclusiveStartKey"] = start
-        r = ddb.query(**args)
-        got += r["Items"]
-        start = r.get("LastEvaluatedKey")
-        if not start:
-            break
+    got = pages(ddb.query, TableName=t, IndexName="byg", KeyConditionExpression="g = :g",
+                ExpressionAttributeValues={":g": {"S": "g1"}})
     assert [x["v"]["S"] for x in got] == [want[i]["v"]["S"] for i in sorted(want) if i % 2 == 1]
