@@ -251,7 +251,14 @@ bool InBody(const MemberRef& m) {
 void AppendCanonical(const Shape& shape, const json::value& v, TsFormat fmt, TextOut& out);
 
 // A structure or map (the caller checked the shape's type).
-void AppendObject(const Shape& shape, const json::object& in, TextOut& out) {
+// Ready text for one member of a structure (CanonicalToJsonTextWith).
+struct RawMember {
+  std::string_view name, text;
+};
+
+// A structure or map (the caller checked the shape's type).
+void AppendObject(const Shape& shape, const json::object& in, TextOut& out,
+                  const RawMember* raw = nullptr) {
   out.Put('{');
   bool first = true;
   if (shape.type == ShapeType::Map) {
@@ -265,22 +272,29 @@ void AppendObject(const Shape& shape, const json::object& in, TextOut& out) {
     out.Put('}');
     return;
   }
-  auto member = [&](const MemberRef& m, const json::value& mv) {
-    if (!InBody(m) || mv.is_null()) return;
+  auto member = [&](const MemberRef& m, const json::value* mv) {
+    if (!InBody(m) || (mv && mv->is_null())) return;
     if (!first) out.Put(',');
     first = false;
     AppendJsonString(m.WireName(), out);
     out.Put(':');
-    AppendCanonical(*m.shape, mv, m.ts_format, out);
+    if (mv)
+      AppendCanonical(*m.shape, *mv, m.ts_format, out);
+    else
+      out.Append(raw->text);
   };
-  if (in.size() == 1) {
+  if (in.size() == 1 && !raw) {
     // One member present (a DynamoDB AttributeValue, say): look it up rather than looking
     // for every member of the shape.
-    if (const MemberRef* m = shape.FindMember(in.begin()->key())) member(*m, in.begin()->value());
+    if (const MemberRef* m = shape.FindMember(in.begin()->key())) member(*m, &in.begin()->value());
   } else {
     // Members in model order, as the model lists them.
-    for (const auto& m : shape.members)
-      if (auto it = in.find(m.name); it != in.end()) member(m, it->value());
+    for (const auto& m : shape.members) {
+      if (raw && m.name == raw->name)
+        member(m, nullptr);
+      else if (auto it = in.find(m.name); it != in.end())
+        member(m, &it->value());
+    }
   }
   out.Put('}');
 }
@@ -334,25 +348,10 @@ std::string CanonicalToJsonTextWith(const Shape& shape, const json::object& v,
                                    std::string_view member, std::string_view text) {
   std::string out;
   out.reserve(text.size() + 256);
-  out.push_back('{');
-  for (const auto& m : shape.members) {
-    if (!InBody(m)) continue;
-    const json::value* mv = nullptr;
-    if (m.name != member) {
-      auto it = v.find(m.name);
-      if (it == v.end() || it->value().is_null()) continue;
-      mv = &it->value();
-    }
-    if (out.size() > 1) out.push_back(',');
-    out.push_back('"');
-    out += m.WireName();  // model names need no escaping
-    out += "\":";
-    if (mv)
-      AppendCanonicalJson(*m.shape, *mv, m.ts_format, out);
-    else
-      out += text;
-  }
-  out.push_back('}');
+  TextOut o(out);
+  RawMember raw{member, text};
+  AppendObject(shape, v, o, &raw);
+  o.Finish();
   return out;
 }
 
