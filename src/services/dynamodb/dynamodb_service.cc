@@ -497,11 +497,13 @@ bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
   return true;
 }
 
+// Items a layout pass handles at a time: a chunk takes a few milliseconds, the longest any
+// request waits for the layout.
+constexpr size_t kLayoutChunk = 4096;
+
 void DynamoDbService::LayOutForReads(Table& t) {
   // Tiny tables are served as well from their items.
   constexpr size_t kMinItems = 64;
-  // A chunk takes a few milliseconds: the longest any request waits for the layout.
-  constexpr size_t kChunk = 4096;
   if (t.layout_next || t.items.size() < kMinItems || t.items.size() < 2 * t.laid_out_items)
     return;
   // Map nodes are allocated again in key order and every item's JSON text is written into
@@ -515,7 +517,7 @@ void DynamoDbService::LayOutForReads(Table& t) {
   t.slab_used = t.slab_cap = 0;
   t.layout_next = Pos{};
   t.laid_out_items = t.items.size();
-  if (!LayOutSome(t, kChunk)) ContinueLayout(t.account, t.region, t.name, t.id);
+  if (!LayOutSome(t, kLayoutChunk)) ContinueLayout(t.account, t.region, t.name, t.id);
 }
 
 void DynamoDbService::ContinueLayout(std::string account, std::string region, std::string name,
@@ -525,7 +527,7 @@ void DynamoDbService::ContinueLayout(std::string account, std::string region, st
     std::lock_guard lock(mu_);
     Table* t = FindTable(account, region, name);
     if (!t || t->id != id || !t->layout_next) return;
-    if (!LayOutSome(*t, 4096)) ContinueLayout(account, region, name, id);
+    if (!LayOutSome(*t, kLayoutChunk)) ContinueLayout(account, region, name, id);
   });
 }
 
