@@ -128,6 +128,15 @@ def test_writes_after_the_layout_are_read_as_written(ddb):
     got = query_all(ddb, t, "p0", Limit=40)
     assert [norm(x) for x in got] == [norm(want[k]) for k in sorted(want)]
     assert norm(ddb.get_item(TableName=t, Key={"pk": {"S": "p0"}, "sk": {"N": "6"}})["Item"]) == norm(want[6])
+    # BatchGetItem writes laid-out items, rewritten ones and projections the same way.
+    keys = [{"pk": {"S": "p0"}, "sk": {"N": str(k)}} for k in (0, 3, 6, 9, 12)]
+    r = ddb.batch_get_item(RequestItems={t: {"Keys": keys}})
+    assert r["UnprocessedKeys"] == {}
+    got = sorted(r["Responses"][t], key=lambda x: int(x["sk"]["N"]))
+    assert [norm(x) for x in got] == [norm(want[k]) for k in (0, 3, 6, 12)]
+    r = ddb.batch_get_item(RequestItems={t: {"Keys": keys[:2], "ProjectionExpression": "sk, n"}})
+    assert sorted(r["Responses"][t], key=lambda x: int(x["sk"]["N"])) == [
+        {"sk": {"N": "0"}, "n": {"N": "0.5"}}, {"sk": {"N": "3"}, "n": {"N": "3.5"}}]
     # Projections and filters read the items themselves, laid out or not.
     got = ddb.query(TableName=t, KeyConditionExpression="pk = :p AND sk <= :k",
                     FilterExpression="begins_with(s, :v)", ProjectionExpression="sk, m.#i",

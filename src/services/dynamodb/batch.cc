@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "aws/protocol/codec.h"
 #include "services/dynamodb/dynamodb.h"
 #include "services/dynamodb/items.h"
 
@@ -53,15 +54,26 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
       }
     plans.emplace_back(std::string(name), std::move(p));
   }
-  // Responses are built in one arena (see ReadPage in query.cc).
+  // Responses are built in one arena (see ReadPage in query.cc), or, with the JSON protocol,
+  // written as text straight from the tables (Context::json_output).
   json::storage_ptr page = json::make_shared_resource<json::monotonic_resource>(64 * 1024);
   json::object responses(page), unprocessed;
+  const aws::Shape* item_shape = nullptr;
+  if (c.protocol == aws::Protocol::Json && c.op.output)
+    if (const aws::MemberRef* m = c.op.output->FindMember("Responses"))
+      item_shape = m->shape->value.shape->member.shape;
+  std::string text = "{";
   json::array capacity;
   size_t bytes = 0;
   constexpr size_t kLimit = 16 * 1024 * 1024;
   for (auto& [name, p] : plans) {
     json::array items(page);
     json::array left;
+    if (item_shape) {
+      if (text.size() > 1) text += ',';
+      text += '"' + name + "\":[";  // table names need no escaping
+    }
+    bool first = true;
     Capacity cap;
     cap.read = true;
     for (auto& key : p.keys) {
@@ -73,12 +85,25 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
       cap.table += ReadUnits(it == p.table->items.end() ? 0 : it->second.size, p.consistent);
       if (it == p.table->items.end()) continue;
       bytes += it->second.size;
-      if (p.projection)
+      if (item_shape) {
+        if (!first) text += ',';
+        if (p.projection)
+          aws::AppendCanonicalJson(*item_shape, p.projection->Apply(it->second.item), text);
+        else if (!it->second.text.empty())
+          text += it->second.text;
+        else
+          aws::AppendCanonicalJson(*item_shape, it->second.item, text);
+      } else if (p.projection) {
         items.emplace_back(p.projection->Apply(it->second.item));
-      else
+      } else {
         items.emplace_back(it->second.item);
+      }
+      first = false;
     }
-    responses[name] = std::move(items);
+    if (item_shape)
+      text += ']';
+    else
+      responses[name] = std::move(items);
     if (!left.empty()) {
       json::object spec = GetObject(*req, name)->size() ? *GetObject(*req, name) : json::object();
       spec["Keys"] = std::move(left);
@@ -87,9 +112,14 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
     if (auto v = CapacityJson(GetString(in, "ReturnConsumedCapacity").value_or("NONE"), name, cap))
       capacity.emplace_back(std::move(*v));
   }
-  json::object out{{"Responses", std::move(responses)},
-                   {"UnprocessedKeys", std::move(unprocessed)}};
+  json::object out{{"UnprocessedKeys", std::move(unprocessed)}};
   if (!capacity.empty()) out["ConsumedCapacity"] = std::move(capacity);
+  if (item_shape) {
+    text += '}';
+    c.json_output = aws::CanonicalToJsonTextWith(*c.op.output, out, "Responses", text);
+  } else {
+    out["Responses"] = std::move(responses);
+  }
   return json::value(std::move(out));
 }
 
