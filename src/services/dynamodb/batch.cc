@@ -89,10 +89,8 @@ Result<json::value> DynamoDbService::BatchGetItem(Ctx& c, const In& in) {
         if (!first) text += ',';
         if (p.projection)
           aws::AppendCanonicalJson(*item_shape, p.projection->Apply(it->second.item), text);
-        else if (!it->second.text.empty())
-          text += it->second.text;
         else
-          aws::AppendCanonicalJson(*item_shape, it->second.item, text);
+          AppendItemJson(*item_shape, it->second, text);
       } else if (p.projection) {
         items.emplace_back(p.projection->Apply(it->second.item));
       } else {

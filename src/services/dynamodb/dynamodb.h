@@ -447,6 +447,9 @@ std::optional<AwsError> CheckMixedParameters(const json::object& in,
 size_t ItemBlockBytes(const Item& item);
 // The item copied into a memory resource of its own (how the tables store items).
 Item Compact(Item&& item, size_t size);
+// Appends a stored item as JSON-protocol text (`shape`: the output's AttributeMap): its kept
+// text when it has one (Record::text), else written out from the item.
+void AppendItemJson(const aws::Shape& shape, const Record& rec, std::string& out);
 // A copy of src in a new item arena that stays open (further allocations land in it) until
 // SealArena; for items validated in place before they are stored (PutItem).
 Item ArenaCopy(const Item& src, size_t capacity, void** arena);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <new>
 
+#include "aws/protocol/codec.h"
 #include "core/encoding.h"
 #include "core/log.h"
 #include "services/dynamodb/dynamodb.h"
@@ -476,6 +477,13 @@ Item Compact(Item&& item, size_t size) {
   Item out(std::move(item), sp);
   arena->Seal();
   return out;
+}
+
+void AppendItemJson(const aws::Shape& shape, const Record& rec, std::string& out) {
+  if (!rec.text.empty())
+    out += rec.text;
+  else
+    aws::AppendCanonicalJson(shape, rec.item, out);
 }
 
 Item ArenaCopy(const Item& src, size_t capacity, void** arena) {

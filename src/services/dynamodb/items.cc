@@ -145,9 +145,8 @@ Result<json::value> DynamoDbService::GetItem(Ctx& c, const In& in) {
       out["Item"] = (*proj)->Apply(it->second.item);
     } else if (c.protocol == aws::Protocol::Json) {
       // Written as text from the table, no copy of the item (Context::json_output).
-      std::string text(it->second.text);
-      if (text.empty())
-        aws::AppendCanonicalJson(*c.op.output->FindMember("Item")->shape, it->second.item, text);
+      std::string text;
+      AppendItemJson(*c.op.output->FindMember("Item")->shape, it->second, text);
       AddCapacity(out, in, table.name, cap);
       c.json_output = aws::CanonicalToJsonTextWith(*c.op.output, out, "Item", text);
       return json::value(std::move(out));

@@ -95,8 +95,6 @@ void Walk(Map& m, const Span<K>& span, const std::optional<K>& start, bool forwa
       if (s == m.end()) return;
       if (it->first < s->first) it = s;  // else the start lies before the span
     }
-    // Items a few steps ahead are fetched into the cache while this one is written out: on a
-    // table far larger than the cache each item's block would otherwise be a stall.
     // A table laid out in key order (LayOutForReads) keeps consecutive map nodes, and the
     // items' texts, at a steady stride: what the walk will reach a few steps on is asked for
     // at that stride, so a page of a table far larger than the cache streams from memory
@@ -307,10 +305,10 @@ Result<json::value> ReadPage(DynamoDbService& svc, aws::Context& c, const ReadPl
       ++count;
       if (item_shape) {
         if (text.size() > 1) text.push_back(',');
-        if (view == &full && !plan.projection && !it->second.text.empty())
-          text += it->second.text;
-        else if (plan.projection)
+        if (plan.projection)
           aws::AppendCanonicalJson(*item_shape, plan.projection->Apply(*view), text);
+        else if (view == &full)
+          AppendItemJson(*item_shape, it->second, text);
         else
           aws::AppendCanonicalJson(*item_shape, *view, text);
       } else if (!count_only) {
