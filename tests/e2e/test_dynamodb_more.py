@@ -350,7 +350,7 @@ def test_throughput_enforcement_setting(start_stratus):
     for i in range(5):  # off by default: never throttled
         ddb.put_item(TableName=n, Item={"pk": {"S": f"k{i}"}})
     assert requests.post(f"{server.url}/_stratus/dynamodb/settings?enforce_throughput=true").json() == {
-        "enforce_throughput": True, "transaction_hold_ms": 0}
+        "enforce_throughput": True, "transaction_hold_ms": 0, "layout_chunk_items": 4096, "layout_manual": False}
     with pytest.raises(ClientError) as e:
         for i in range(20):  # one write unit per second: the bucket empties at once
             ddb.put_item(TableName=n, Item={"pk": {"S": f"w{i}"}, "d": {"S": "x" * 3000}})

@@ -252,7 +252,8 @@ def test_setting_and_reset(start_stratus):
     ddb.transact_write_items(TransactItems=[{"Put": {"TableName": n, "Item": item("a", 1)}}])
     assert value(ddb, n, "a") == 1
     assert requests.post(f"{settings}?transaction_hold_ms=5000").json() == {
-        "enforce_throughput": False, "transaction_hold_ms": 5000}
+        "enforce_throughput": False, "transaction_hold_ms": 5000, "layout_chunk_items": 4096,
+        "layout_manual": False}
     fut = in_background(server.url, "transact_write_items",
                         TransactItems=[{"Put": {"TableName": n, "Item": item("a", 2)}}])
     wait_held(ddb, n, "a")

@@ -4,6 +4,7 @@
 // (value.h, expression.h, partiql.h); this layer owns the tables and the operations.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "aws/service.h"
@@ -58,6 +60,47 @@ struct Record {
   std::string_view text = {};
 };
 using ItemMap = std::map<Pos, Record>;
+
+// A laid-out partition's items in key order (LayOutSome), kept apart from the map so that a
+// Query page of a large table reads a directory entry, a few entries of one dense array and one
+// dense run of text, instead of descending a tree of the whole table and visiting its nodes.
+// A write to the partition drops its run (the map serves it until the next layout).
+struct ReadRun {
+  struct Entry {
+    uint32_t key_at = 0, key_len = 0;  // the encoded sort key in `keys`
+    const char* text = nullptr;    // the item's JSON text in the table's slabs
+    uint32_t text_len = 0;
+    uint32_t size = 0;             // ItemSize
+    ItemMap::iterator it;
+  };
+  std::string keys;
+  std::vector<Entry> entries;     // in sort-key order
+  std::vector<uint64_t> prefixes;  // each entry's sort key's first 8 bytes, big-endian, 0-padded
+  // summaries[0]: the last prefix of each kFanout prefixes; summaries[1]: of summaries[0]; ...
+  // up to one of at most kFanout values (PrefixPoint searches them from the top).
+  static constexpr size_t kFanout = 64;
+  std::vector<std::vector<uint64_t>> summaries;
+
+  std::string_view Key(const Entry& e) const { return {keys.data() + e.key_at, e.key_len}; }
+  // Index of the first entry whose sort key is >= rk (UpperBound: > rk).
+  size_t LowerBound(std::string_view rk) const;
+  size_t UpperBound(std::string_view rk) const;
+  size_t Bound(std::string_view rk, bool upper) const;
+  template <typename Pred>
+  size_t PrefixPoint(Pred pred) const;
+  void Add(ItemMap::iterator it);
+  void Seal();  // after the last Add: builds the summaries
+};
+
+// A partition: the hash and encoded value of its key (Pos::h, Pos::hk).
+struct PartitionId {
+  uint64_t h = 0;
+  std::string hk;
+  bool operator==(const PartitionId&) const = default;
+};
+struct PartitionIdHash {
+  size_t operator()(const PartitionId& p) const noexcept { return p.h; }
+};
 
 struct Index {
   std::string name, arn;
@@ -122,8 +165,16 @@ struct Table {
   // slabs (items not yet laid out again still view them) and the nodes taken out of `items`
   // (kept until the pass ends, so the new nodes are not allocated into their holes).
   std::optional<Pos> layout_next;
+  std::chrono::steady_clock::time_point layout_began;
   std::vector<std::unique_ptr<char[]>> old_text_slabs;
   std::vector<ItemMap::node_type> old_nodes;
+  // Read runs of the partitions the last layout pass laid out (tables with a sort key), and
+  // the one a pass in progress is filling (moved to `runs` when the pass leaves it).
+  std::unordered_map<PartitionId, ReadRun, PartitionIdHash> runs;
+  std::optional<std::pair<PartitionId, ReadRun>> run_filling;
+  bool run_filling_dropped = false;
+  const ReadRun* FindRun(uint64_t h, const std::string& hk) const;
+  void DropRun(const Pos& pos);  // a write at `pos`: its partition's run no longer holds
 
   Index* FindIndex(std::string_view index_name);
   std::string StoreItems() const;  // store table of its items
@@ -399,6 +450,10 @@ class DynamoDbService final : public aws::ServiceHandler {
   bool enforce_throughput_ = false;
   // /_stratus/dynamodb/settings?transaction_hold_ms=N or STRATUS_DYNAMODB_TRANSACTION_HOLD_MS.
   int64_t transaction_hold_ms_ = 0;
+  // Layout passes (LayOutSome): items per chunk, and whether chunks after the first wait for
+  // POST /_stratus/dynamodb/layout-step instead of running from the event loop (tests).
+  size_t layout_chunk_ = 4096;
+  bool layout_manual_ = false;
   std::set<std::pair<std::string, Pos>> held_;  // (table id, position) of held transactions
   struct HeldTxn {
     Ctx* ctx;  // alive while done is (the gateway keeps it for the pending request)
@@ -450,6 +505,9 @@ Item Compact(Item&& item, size_t size);
 // Appends a stored item as JSON-protocol text (`shape`: the output's AttributeMap): its kept
 // text when it has one (Record::text), else written out from the item.
 void AppendItemJson(const aws::Shape& shape, const Record& rec, std::string& out);
+// The item an item's kept text (Record::text) holds, parsed from it: where the text was just
+// read, cheaper than visiting the stored item in memory not read for a while.
+Item ParseItemText(std::string_view text);
 // A copy of src in a new item arena that stays open (further allocations land in it) until
 // SealArena; for items validated in place before they are stored (PutItem).
 Item ArenaCopy(const Item& src, size_t capacity, void** arena);

@@ -6,6 +6,7 @@
 #include <boost/json/memory_resource.hpp>
 #include <boost/json/storage_ptr.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -486,6 +487,11 @@ void AppendItemJson(const aws::Shape& shape, const Record& rec, std::string& out
     aws::AppendCanonicalJson(shape, rec.item, out);
 }
 
+Item ParseItemText(std::string_view text) {
+  json::value v = json::parse(text);
+  return std::move(v.as_object());
+}
+
 Item ArenaCopy(const Item& src, size_t capacity, void** arena) {
   ItemArena* a = nullptr;
   json::storage_ptr sp = json::make_shared_resource<ItemArena>(capacity, &a);
@@ -505,10 +511,6 @@ bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
   return true;
 }
 
-// Items a layout pass handles at a time: a chunk takes a few milliseconds, the longest any
-// request waits for the layout.
-constexpr size_t kLayoutChunk = 4096;
-
 void DynamoDbService::LayOutForReads(Table& t) {
   // Tiny tables are served as well from their items.
   constexpr size_t kMinItems = 64;
@@ -520,24 +522,155 @@ void DynamoDbService::LayOutForReads(Table& t) {
   // item's canonical form is its wire form). The items move with their own blocks (a plain
   // page never reads them; filters and projections do). A table up to a chunk is laid out
   // here; a larger one goes on from the event loop, a chunk at a time.
+  // The runs point at the nodes and text this pass replaces: partitions are served from the
+  // map until the pass has laid them out again.
+  t.runs.clear();
+  t.run_filling.reset();
+  t.run_filling_dropped = false;
   t.old_text_slabs = std::move(t.text_slabs);
   t.text_slabs.clear();
   t.slab_used = t.slab_cap = 0;
   t.layout_next = Pos{};
+  t.layout_began = std::chrono::steady_clock::now();
   t.laid_out_items = t.items.size();
-  if (!LayOutSome(t, kLayoutChunk)) ContinueLayout(t.account, t.region, t.name, t.id);
+  if (!LayOutSome(t, layout_chunk_)) ContinueLayout(t.account, t.region, t.name, t.id);
 }
 
 void DynamoDbService::ContinueLayout(std::string account, std::string region, std::string name,
                                      std::string id) {
-  if (!env_) return;
+  if (!env_ || layout_manual_) return;
   env_->scheduler.Post([this, account, region, name, id] {
     std::lock_guard lock(mu_);
     Table* t = FindTable(account, region, name);
     if (!t || t->id != id || !t->layout_next) return;
-    if (!LayOutSome(*t, kLayoutChunk)) ContinueLayout(account, region, name, id);
+    if (!LayOutSome(*t, layout_chunk_)) ContinueLayout(account, region, name, id);
   });
 }
+
+namespace {
+uint64_t KeyPrefix(std::string_view k) {
+  uint64_t p = 0;
+  for (size_t i = 0; i < 8; ++i) p = p << 8 | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
+  return p;
+}
+}  // namespace
+
+// Padded prefixes order as the keys do where they differ (a key that ends inside the first 8
+// bytes pads with zeros, below any byte that another key continues with); among equal
+// prefixes the whole keys decide.
+size_t ReadRun::LowerBound(std::string_view rk) const {
+  return Bound(rk, false);
+}
+
+size_t ReadRun::UpperBound(std::string_view rk) const {
+  return Bound(rk, true);
+}
+
+// The first index of `prefixes` where pred fails (pred holds on a prefix of them), from the
+// coarsest summary down: in each level, the 64 values under the block chosen above. Each step
+// reads up to eight adjacent cache lines, which the CPU fetches at once, so a run of a
+// thousand entries costs two rounds of cache misses (a binary search: about ten, in turn).
+template <typename Pred>
+size_t ReadRun::PrefixPoint(Pred pred) const {
+  size_t lo = 0, hi = SIZE_MAX;
+  for (size_t l = summaries.size() + 1; l-- > 0;) {
+    const std::vector<uint64_t>& v = l == 0 ? prefixes : summaries[l - 1];
+    hi = std::min(hi, v.size());
+    for (size_t i = lo; i < hi; i += 8) __builtin_prefetch(v.data() + i);
+    size_t holds = 0;
+    for (size_t i = lo; i < hi; ++i) holds += pred(v[i]) ? 1 : 0;
+    size_t at = lo + holds;
+    if (l == 0) return at;
+    // Below the top, the chosen block's last value fails pred, so `at` lies within it.
+    if (at == hi) return prefixes.size();
+    lo = at * kFanout;
+    hi = lo + kFanout;
+  }
+  return prefixes.size();
+}
+
+void ReadRun::Seal() {
+  entries.shrink_to_fit();
+  prefixes.shrink_to_fit();
+  summaries.clear();
+  const std::vector<uint64_t>* below = &prefixes;
+  while (below->size() > kFanout) {
+    std::vector<uint64_t> up;
+    up.reserve((below->size() + kFanout - 1) / kFanout);
+    for (size_t i = kFanout - 1; i < below->size() + kFanout - 1; i += kFanout)
+      up.push_back((*below)[std::min(i, below->size() - 1)]);
+    summaries.push_back(std::move(up));
+    below = &summaries.back();
+  }
+}
+
+size_t ReadRun::Bound(std::string_view rk, bool upper) const {
+  uint64_t p = KeyPrefix(rk);
+  const uint64_t* a = prefixes.data();
+  size_t n = prefixes.size();
+  size_t from = PrefixPoint([p](uint64_t x) { return x < p; });
+  size_t to = from;
+  while (to < n && a[to] == p && to - from < 8) ++to;
+  if (to < n && a[to] == p) to = PrefixPoint([p](uint64_t x) { return x <= p; });
+  if (from == to) return from;
+  return std::partition_point(entries.begin() + from, entries.begin() + to,
+                              [&](const Entry& e) { return upper ? Key(e) <= rk : Key(e) < rk; }) -
+         entries.begin();
+}
+
+void ReadRun::Add(ItemMap::iterator it) {
+  const std::string& rk = it->first.rk;
+  const Record& rec = it->second;
+  Entry e;
+  prefixes.push_back(KeyPrefix(rk));
+  e.key_at = static_cast<uint32_t>(keys.size());
+  e.key_len = static_cast<uint32_t>(rk.size());
+  e.text = rec.text.data();
+  e.text_len = static_cast<uint32_t>(rec.text.size());
+  e.size = static_cast<uint32_t>(rec.size);
+  e.it = it;
+  keys += rk;
+  entries.push_back(e);
+}
+
+const ReadRun* Table::FindRun(uint64_t h, const std::string& hk) const {
+  if (runs.empty()) return nullptr;
+  auto r = runs.find(PartitionId{h, hk});
+  return r == runs.end() ? nullptr : &r->second;
+}
+
+void Table::DropRun(const Pos& pos) {
+  if (run_filling && run_filling->first.h == pos.h && run_filling->first.hk == pos.hk)
+    run_filling_dropped = true;
+  if (runs.empty()) return;
+  auto r = runs.find(PartitionId{pos.h, pos.hk});
+  if (r != runs.end()) runs.erase(r);
+}
+
+namespace {
+// Moves the run a layout pass has filled into the table's runs, unless a write dropped it.
+void FinishRun(Table& t) {
+  // A partition of a few items is read as well from the map (and a table of many such
+  // partitions would pay a directory entry each for little).
+  constexpr size_t kMinRunItems = 8;
+  if (t.run_filling && !t.run_filling_dropped &&
+      t.run_filling->second.entries.size() >= kMinRunItems) {
+    t.run_filling->second.Seal();
+    t.runs.emplace(std::move(t.run_filling->first), std::move(t.run_filling->second));
+  }
+  t.run_filling.reset();
+  t.run_filling_dropped = false;
+}
+
+void AddToRun(Table& t, ItemMap::iterator it) {
+  const Pos& p = it->first;
+  if (!t.run_filling || t.run_filling->first.h != p.h || t.run_filling->first.hk != p.hk) {
+    FinishRun(t);
+    t.run_filling.emplace(PartitionId{p.h, p.hk}, ReadRun{});
+  }
+  if (!t.run_filling_dropped) t.run_filling->second.Add(it);
+}
+}  // namespace
 
 bool DynamoDbService::LayOutSome(Table& t, size_t max_items) {
   constexpr size_t kSlabBytes = 1 << 20;
@@ -568,12 +701,20 @@ bool DynamoDbService::LayOutSome(Table& t, size_t max_items) {
           IndexPos{PosOf(ix.key, placed->second.item), placed->first.hk, placed->first.rk});
       if (e != ix.entries.end()) e->second = placed;
     }
+    if (t.key.range) AddToRun(t, placed);
   }
   if (it != t.items.end()) {
     t.layout_next = it->first;
     return false;
   }
+  FinishRun(t);
   t.layout_next.reset();
+  log::Debug("dynamodb: table " + t.name + " laid out (" + std::to_string(t.items.size()) +
+             " items, " + std::to_string(t.runs.size()) + " partition runs) in " +
+             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - t.layout_began)
+                                .count()) +
+             " ms");
   t.old_nodes.clear();
   t.old_text_slabs.clear();
   return true;
@@ -611,6 +752,7 @@ void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos&
                               void* open_arena) {
   bool exists = lb != t.items.end() && lb->first == pos;
   auto it = exists ? lb : t.items.end();
+  t.DropRun(pos);
   if (t.pitr_enabled) {
     // PITR keeps 35 days (DynamoDB developer guide, "Point-in-time recovery").
     int64_t now = Now();
@@ -796,11 +938,30 @@ bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view res
       if (k == "enforce_throughput") enforce_throughput_ = v == "true";
       if (k == "transaction_hold_ms")
         transaction_hold_ms_ = std::max<int64_t>(0, std::atoll(v.c_str()));
+      if (k == "layout_chunk_items")
+        layout_chunk_ = static_cast<size_t>(std::max<int64_t>(1, std::atoll(v.c_str())));
+      if (k == "layout_manual") layout_manual_ = v == "true";
     }
     resp.status = 200;
     resp.headers.Set("Content-Type", "application/json");
     resp.body = json::serialize(json::object{{"enforce_throughput", enforce_throughput_},
-                                             {"transaction_hold_ms", transaction_hold_ms_}});
+                                             {"transaction_hold_ms", transaction_hold_ms_},
+                                             {"layout_chunk_items", layout_chunk_},
+                                             {"layout_manual", layout_manual_}});
+    return true;
+  }
+  if (rest == "layout-step") {
+    // One chunk of every layout pass in progress; answers how many are still going.
+    size_t going = 0;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [key, region] : regions_)
+        for (auto& [name, t] : region.tables)
+          if (t->layout_next && !LayOutSome(*t, layout_chunk_)) ++going;
+    }
+    resp.status = 200;
+    resp.headers.Set("Content-Type", "application/json");
+    resp.body = json::serialize(json::object{{"in_progress", going}});
     return true;
   }
   if (rest == "ttl-sweep") {

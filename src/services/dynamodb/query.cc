@@ -146,6 +146,49 @@ void Walk(Map& m, const Span<K>& span, const std::optional<K>& start, bool forwa
   }
 }
 
+// Walks a laid-out partition's read run as Walk walks the map: the entries of `span` (which
+// lies in the run's partition `hk`, its end possibly the partition's end), after `start`
+// (in the same partition) when given, calling visit(entry) until it returns false.
+template <typename Visit>
+void WalkRun(const ReadRun& run, const std::string& hk, const Span<Pos>& span,
+             const std::optional<Pos>& start, bool forward, size_t expect, Visit&& visit) {
+  size_t lo = span.first ? run.LowerBound(span.first->rk) : 0;
+  size_t hi = span.last && span.last->hk == hk ? run.LowerBound(span.last->rk) : run.entries.size();
+  if (start) {
+    if (forward)
+      lo = std::max(lo, run.UpperBound(start->rk));
+    else
+      hi = std::min(hi, run.LowerBound(start->rk));
+  }
+  if (lo >= hi) return;
+  const auto* e = run.entries.data();
+  // The entries and their texts are two dense arrays (the texts in key order, in slabs): what
+  // the page will read is asked for at once, so its cache misses overlap instead of coming
+  // one after another as the walk reaches them.
+  {
+    size_t n = std::min(hi - lo, expect ? expect : hi - lo);
+    size_t a = forward ? lo : hi - n, b = forward ? lo + n - 1 : hi - 1;
+    auto line = [](const void* p) { return reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63}; };
+    for (uintptr_t p = line(e + a), end = line(e + b); p <= end; p += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(p));
+    uintptr_t from = line(e[a].text), to = reinterpret_cast<uintptr_t>(e[b].text) + e[b].text_len;
+    if (from <= to && to - from <= 256 * 1024)  // one slab: the texts lie between
+      for (uintptr_t p = from; p < to; p += 64) __builtin_prefetch(reinterpret_cast<const void*>(p));
+  }
+  constexpr size_t kAhead = 8;
+  if (forward) {
+    for (size_t i = lo; i < hi; ++i) {
+      if (i + kAhead < hi) __builtin_prefetch(e[i + kAhead].text);
+      if (!visit(e[i])) return;
+    }
+  } else {
+    for (size_t i = hi; i > lo; --i) {
+      if (i > lo + kAhead) __builtin_prefetch(e[i - 1 - kAhead].text);
+      if (!visit(e[i - 1])) return;
+    }
+  }
+}
+
 const std::string kBadStart =
     "The provided starting key is invalid: The provided key element does not match the schema";
 
@@ -258,9 +301,12 @@ Result<std::optional<IndexPos>> StartOf<IndexPos>(const ReadPlan& plan, const js
 // Reads one page and renders Query's / Scan's output.
 // With the JSON protocol the page's items are written as JSON text straight from the table
 // (aws::Context::json_output): a hundred items cost no copy into a response tree.
+// A Query of a laid-out partition passes its read run (`run`, partition `hk`) and reads the
+// items from it, touching a map node only where it needs the item itself.
 template <typename Map, typename K>
 Result<json::value> ReadPage(DynamoDbService& svc, aws::Context& c, const ReadPlan& plan, Map& m,
-                             const Span<K>& span, const json::object& in) {
+                             const Span<K>& span, const json::object& in,
+                             const ReadRun* run = nullptr, const std::string* hk = nullptr) {
   if (auto e = svc.Admit(*plan.table, false)) return Fail(*e);
   auto start = StartOf<K>(plan, in);
   if (!start) return Fail(start.error());
@@ -279,7 +325,9 @@ Result<json::value> ReadPage(DynamoDbService& svc, aws::Context& c, const ReadPl
   std::string text;
   if (item_shape) text.push_back('[');
   Result<bool> failed = true;
-  Walk(m, span, *start, plan.forward, [&](ItemMap::iterator it) {
+  // One item of the page: its node (read only when the item itself is needed), its kept text
+  // (empty: none) and size.
+  auto visit = [&](ItemMap::iterator it, std::string_view kept_text, size_t size) {
     const Item& full = it->second.item;
     // An index serves what it projects; an LSI fetches the rest from the table when asked.
     bool fetch_full = !ix || ix->projection_type == "ALL" || plan.select == "ALL_ATTRIBUTES" ||
@@ -291,7 +339,7 @@ Result<json::value> ReadPage(DynamoDbService& svc, aws::Context& c, const ReadPl
       view = &projected_store;
     }
     ++scanned;
-    bytes += fetch_full ? it->second.size : ItemSize(*view);
+    bytes += fetch_full ? size : ItemSize(*view);
     bool keep = true;
     if (plan.filter) {
       auto ok = plan.filter->Evaluate(*view);
@@ -307,8 +355,8 @@ Result<json::value> ReadPage(DynamoDbService& svc, aws::Context& c, const ReadPl
         if (text.size() > 1) text.push_back(',');
         if (plan.projection)
           aws::AppendCanonicalJson(*item_shape, plan.projection->Apply(*view), text);
-        else if (view == &full)
-          AppendItemJson(*item_shape, it->second, text);
+        else if (view == &full && !kept_text.empty())
+          text += kept_text;
         else
           aws::AppendCanonicalJson(*item_shape, *view, text);
       } else if (!count_only) {
@@ -319,14 +367,32 @@ Result<json::value> ReadPage(DynamoDbService& svc, aws::Context& c, const ReadPl
       }
     }
     if ((plan.limit > 0 && static_cast<int64_t>(scanned) >= plan.limit) || bytes >= kPageBytes) {
-      Item k = DynamoDbService::KeyOf(t.key, full);
+      // From the item's text when it has one: it was just copied, the item was not read.
+      std::optional<Item> parsed;
+      if (!kept_text.empty()) parsed = ParseItemText(kept_text);
+      const Item& src = parsed ? *parsed : full;
+      Item k = DynamoDbService::KeyOf(t.key, src);
       if (ix)
-        for (auto& [n, v] : DynamoDbService::KeyOf(ix->key, full)) k[n] = v;
+        for (auto& [n, v] : DynamoDbService::KeyOf(ix->key, src)) k[n] = v;
       last_key = std::move(k);
       return false;
     }
     return true;
-  });
+  };
+  bool walked = false;
+  if constexpr (std::is_same_v<K, Pos>) {
+    if (run && (!*start || ((*start)->h == span.first->h && (*start)->hk == *hk))) {
+      size_t expect = plan.limit > 0 ? static_cast<size_t>(plan.limit) : 128;
+      WalkRun(*run, *hk, span, *start, plan.forward, expect, [&](const ReadRun::Entry& e) {
+        return visit(e.it, std::string_view(e.text, e.text_len), e.size);
+      });
+      walked = true;
+    }
+  }
+  if (!walked)
+    Walk(m, span, *start, plan.forward, [&](ItemMap::iterator it) {
+      return visit(it, it->second.text, it->second.size);
+    });
   if (!failed) return Fail(failed.error());
   json::object out(page);
   if (!count_only && !item_shape) out["Items"] = std::move(items);
@@ -466,7 +532,8 @@ Result<json::value> DynamoDbService::Query(Ctx& c, const In& in) {
   uint64_t h = PartitionHash(hk);
   if (plan.index)
     return ReadPage(*this, c, plan, plan.index->entries, PartitionSpan<IndexPos>(h, hk, b), in);
-  return ReadPage(*this, c, plan, table.items, PartitionSpan<Pos>(h, hk, b), in);
+  return ReadPage(*this, c, plan, table.items, PartitionSpan<Pos>(h, hk, b), in,
+                  table.FindRun(h, hk), &hk);
 }
 
 Result<json::value> DynamoDbService::Scan(Ctx& c, const In& in) {
