@@ -12,7 +12,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "aws/service.h"
@@ -62,8 +61,9 @@ struct Record {
 using ItemMap = std::map<Pos, Record>;
 
 // A laid-out partition's items in key order (LayOutSome), kept apart from the map so that a
-// Query page of a large table reads a directory entry, a few entries of one dense array and one
-// dense run of text, instead of descending a tree of the whole table and visiting its nodes.
+// Query page of a large table costs a handful of cache misses one after another (directory
+// slot, run, summary, prefix block, first entry) and then reads one dense run of text, instead
+// of descending a tree of the whole table and visiting its nodes one by one.
 // A write to the partition drops its run (the map serves it until the next layout).
 struct ReadRun {
   struct Entry {
@@ -73,33 +73,50 @@ struct ReadRun {
     uint32_t size = 0;             // ItemSize
     ItemMap::iterator it;
   };
-  std::string keys;
-  std::vector<Entry> entries;     // in sort-key order
-  std::vector<uint64_t> prefixes;  // each entry's sort key's first 8 bytes, big-endian, 0-padded
-  // summaries[0]: the last prefix of each kFanout prefixes; summaries[1]: of summaries[0]; ...
-  // up to one of at most kFanout values (PrefixPoint searches them from the top).
   static constexpr size_t kFanout = 64;
-  std::vector<std::vector<uint64_t>> summaries;
+
+  uint64_t h = 0;  // the partition (Pos::h, Pos::hk)
+  std::string hk;
+  std::string keys;
+  std::vector<Entry> entries;      // in sort-key order
+  std::vector<uint64_t> prefixes;  // KeyPrefix of each entry's sort key
+  // Summary levels above `prefixes`, coarsest first, back to back: a level holds the last value
+  // of each kFanout values of the level below; the coarsest holds at most kFanout.
+  std::vector<uint64_t> summary;
+  uint32_t text_avg = 0;  // mean text length, for prefetching a page's text
 
   std::string_view Key(const Entry& e) const { return {keys.data() + e.key_at, e.key_len}; }
-  // Index of the first entry whose sort key is >= rk (UpperBound: > rk).
-  size_t LowerBound(std::string_view rk) const;
-  size_t UpperBound(std::string_view rk) const;
+  // Index of the first entry whose sort key is >= rk (upper: > rk).
   size_t Bound(std::string_view rk, bool upper) const;
+  void Add(ItemMap::iterator it);
+  void Seal();  // after the last Add: builds the summary
+
+ private:
   template <typename Pred>
   size_t PrefixPoint(Pred pred) const;
-  void Add(ItemMap::iterator it);
-  void Seal();  // after the last Add: builds the summaries
 };
 
-// A partition: the hash and encoded value of its key (Pos::h, Pos::hk).
-struct PartitionId {
-  uint64_t h = 0;
-  std::string hk;
-  bool operator==(const PartitionId&) const = default;
-};
-struct PartitionIdHash {
-  size_t operator()(const PartitionId& p) const noexcept { return p.h; }
+// A table's read runs by partition: open addressing on the partition hash over a dense array,
+// one cache miss to a slot and one to the run (a node-based map costs three).
+class RunDirectory {
+ public:
+  const ReadRun* Find(uint64_t h, std::string_view hk) const;
+  void Add(ReadRun&& run);
+  void Drop(uint64_t h, std::string_view hk);  // frees the run's memory; its slot stays dead
+  void Clear();
+  bool Empty() const { return live_ == 0; }
+  size_t Size() const { return live_; }
+
+ private:
+  struct Slot {
+    uint64_t h = 0;
+    uint32_t run = 0;  // index in runs_ + 1; 0: empty; kDead: dropped
+  };
+  static constexpr uint32_t kDead = UINT32_MAX;
+  void Rehash(size_t capacity);
+  std::vector<ReadRun> runs_;
+  std::vector<Slot> slots_;  // a power of two, at most half used (live and dead)
+  size_t live_ = 0, used_ = 0;
 };
 
 struct Index {
@@ -170,8 +187,8 @@ struct Table {
   std::vector<ItemMap::node_type> old_nodes;
   // Read runs of the partitions the last layout pass laid out (tables with a sort key), and
   // the one a pass in progress is filling (moved to `runs` when the pass leaves it).
-  std::unordered_map<PartitionId, ReadRun, PartitionIdHash> runs;
-  std::optional<std::pair<PartitionId, ReadRun>> run_filling;
+  RunDirectory runs;
+  std::optional<ReadRun> run_filling;
   bool run_filling_dropped = false;
   const ReadRun* FindRun(uint64_t h, const std::string& hk) const;
   void DropRun(const Pos& pos);  // a write at `pos`: its partition's run no longer holds

@@ -524,7 +524,7 @@ void DynamoDbService::LayOutForReads(Table& t) {
   // here; a larger one goes on from the event loop, a chunk at a time.
   // The runs point at the nodes and text this pass replaces: partitions are served from the
   // map until the pass has laid them out again.
-  t.runs.clear();
+  t.runs.Clear();
   t.run_filling.reset();
   t.run_filling_dropped = false;
   t.old_text_slabs = std::move(t.text_slabs);
@@ -548,59 +548,45 @@ void DynamoDbService::ContinueLayout(std::string account, std::string region, st
 }
 
 namespace {
+// The first 7 bytes of a key (0-padded), big-endian, then its length up to 8: prefixes order as
+// the keys do where they differ (a key that ends within 7 bytes is a prefix of any other that
+// shares its padded bytes, and its length is the smaller); equal prefixes with a length under
+// 8 are equal keys; only keys of 8 bytes and more that share 7 need comparing whole.
 uint64_t KeyPrefix(std::string_view k) {
   uint64_t p = 0;
-  for (size_t i = 0; i < 8; ++i) p = p << 8 | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
-  return p;
+  for (size_t i = 0; i < 7; ++i) p = p << 8 | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
+  return p << 8 | std::min<size_t>(k.size(), 8);
 }
 }  // namespace
 
-// Padded prefixes order as the keys do where they differ (a key that ends inside the first 8
-// bytes pads with zeros, below any byte that another key continues with); among equal
-// prefixes the whole keys decide.
-size_t ReadRun::LowerBound(std::string_view rk) const {
-  return Bound(rk, false);
-}
-
-size_t ReadRun::UpperBound(std::string_view rk) const {
-  return Bound(rk, true);
-}
-
 // The first index of `prefixes` where pred fails (pred holds on a prefix of them), from the
-// coarsest summary down: in each level, the 64 values under the block chosen above. Each step
-// reads up to eight adjacent cache lines, which the CPU fetches at once, so a run of a
-// thousand entries costs two rounds of cache misses (a binary search: about ten, in turn).
+// coarsest summary level down: in each level, the kFanout values under the one chosen above.
+// Each step reads up to eight adjacent cache lines, which the CPU fetches at once, so a run of
+// a thousand entries costs two rounds of cache misses (a binary search: about ten, in turn).
 template <typename Pred>
 size_t ReadRun::PrefixPoint(Pred pred) const {
-  size_t lo = 0, hi = SIZE_MAX;
-  for (size_t l = summaries.size() + 1; l-- > 0;) {
-    const std::vector<uint64_t>& v = l == 0 ? prefixes : summaries[l - 1];
-    hi = std::min(hi, v.size());
-    for (size_t i = lo; i < hi; i += 8) __builtin_prefetch(v.data() + i);
+  size_t sizes[8];  // sizes[0]: the prefixes; sizes[k]: summary level k (kFanout^7 > 2^32)
+  int top = 0;
+  sizes[0] = prefixes.size();
+  while (sizes[top] > kFanout) {
+    sizes[top + 1] = (sizes[top] + kFanout - 1) / kFanout;
+    ++top;
+  }
+  const uint64_t* level = summary.data();  // the coarsest level first
+  size_t lo = 0, hi = sizes[top];
+  for (int k = top;; --k) {
+    const uint64_t* v = k == 0 ? prefixes.data() : level;
+    hi = std::min(hi, sizes[k]);
+    for (size_t i = lo; i < hi; i += 8) __builtin_prefetch(v + i);
     size_t holds = 0;
     for (size_t i = lo; i < hi; ++i) holds += pred(v[i]) ? 1 : 0;
     size_t at = lo + holds;
-    if (l == 0) return at;
-    // Below the top, the chosen block's last value fails pred, so `at` lies within it.
+    if (k == 0) return at;
+    // Below the top, the chosen value fails pred, so the answer lies within its block.
     if (at == hi) return prefixes.size();
+    level += sizes[k];
     lo = at * kFanout;
     hi = lo + kFanout;
-  }
-  return prefixes.size();
-}
-
-void ReadRun::Seal() {
-  entries.shrink_to_fit();
-  prefixes.shrink_to_fit();
-  summaries.clear();
-  const std::vector<uint64_t>* below = &prefixes;
-  while (below->size() > kFanout) {
-    std::vector<uint64_t> up;
-    up.reserve((below->size() + kFanout - 1) / kFanout);
-    for (size_t i = kFanout - 1; i < below->size() + kFanout - 1; i += kFanout)
-      up.push_back((*below)[std::min(i, below->size() - 1)]);
-    summaries.push_back(std::move(up));
-    below = &summaries.back();
   }
 }
 
@@ -609,6 +595,8 @@ size_t ReadRun::Bound(std::string_view rk, bool upper) const {
   const uint64_t* a = prefixes.data();
   size_t n = prefixes.size();
   size_t from = PrefixPoint([p](uint64_t x) { return x < p; });
+  if ((p & 0xff) < 8)  // a short key: an equal prefix is the key itself
+    return upper && from < n && a[from] == p ? from + 1 : from;
   size_t to = from;
   while (to < n && a[to] == p && to - from < 8) ++to;
   if (to < n && a[to] == p) to = PrefixPoint([p](uint64_t x) { return x <= p; });
@@ -616,6 +604,27 @@ size_t ReadRun::Bound(std::string_view rk, bool upper) const {
   return std::partition_point(entries.begin() + from, entries.begin() + to,
                               [&](const Entry& e) { return upper ? Key(e) <= rk : Key(e) < rk; }) -
          entries.begin();
+}
+
+void ReadRun::Seal() {
+  entries.shrink_to_fit();
+  prefixes.shrink_to_fit();
+  keys.shrink_to_fit();
+  uint64_t text = 0;
+  for (const Entry& e : entries) text += e.text_len;
+  text_avg = entries.empty() ? 0 : static_cast<uint32_t>((text + entries.size() - 1) / entries.size());
+  std::vector<std::vector<uint64_t>> levels;  // finest first
+  const std::vector<uint64_t>* below = &prefixes;
+  while (below->size() > kFanout) {
+    std::vector<uint64_t> up;
+    for (size_t i = kFanout - 1; i < below->size() + kFanout - 1; i += kFanout)
+      up.push_back((*below)[std::min(i, below->size() - 1)]);
+    levels.push_back(std::move(up));
+    below = &levels.back();
+  }
+  summary.clear();
+  for (auto l = levels.rbegin(); l != levels.rend(); ++l) summary.insert(summary.end(), l->begin(), l->end());
+  summary.shrink_to_fit();
 }
 
 void ReadRun::Add(ItemMap::iterator it) {
@@ -633,18 +642,72 @@ void ReadRun::Add(ItemMap::iterator it) {
   entries.push_back(e);
 }
 
+const ReadRun* RunDirectory::Find(uint64_t h, std::string_view hk) const {
+  if (live_ == 0) return nullptr;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.run == 0) return nullptr;
+    if (s.run != kDead && s.h == h && runs_[s.run - 1].hk == hk) return &runs_[s.run - 1];
+  }
+}
+
+void RunDirectory::Add(ReadRun&& run) {
+  if ((used_ + 1) * 2 > slots_.size()) Rehash(std::max<size_t>(16, (live_ + 1) * 4));
+  size_t mask = slots_.size() - 1;
+  size_t i = run.h & mask;
+  while (slots_[i].run != 0) i = (i + 1) & mask;
+  slots_[i] = Slot{run.h, static_cast<uint32_t>(runs_.size() + 1)};
+  runs_.push_back(std::move(run));
+  ++live_;
+  ++used_;
+}
+
+void RunDirectory::Drop(uint64_t h, std::string_view hk) {
+  if (live_ == 0) return;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.run == 0) return;
+    if (s.run != kDead && s.h == h && runs_[s.run - 1].hk == hk) {
+      runs_[s.run - 1] = ReadRun{};  // its memory goes now; the (empty) place stays
+      s.run = kDead;
+      --live_;
+      return;
+    }
+  }
+}
+
+void RunDirectory::Rehash(size_t capacity) {
+  size_t size = 16;
+  while (size < capacity) size *= 2;
+  std::vector<ReadRun> live;
+  live.reserve(live_);
+  for (auto& s : slots_)
+    if (s.run != 0 && s.run != kDead) live.push_back(std::move(runs_[s.run - 1]));
+  runs_ = std::move(live);
+  slots_.assign(size, Slot{});
+  for (size_t r = 0; r < runs_.size(); ++r) {
+    size_t i = runs_[r].h & (size - 1);
+    while (slots_[i].run != 0) i = (i + 1) & (size - 1);
+    slots_[i] = Slot{runs_[r].h, static_cast<uint32_t>(r + 1)};
+  }
+  used_ = live_ = runs_.size();
+}
+
+void RunDirectory::Clear() {
+  runs_.clear();
+  slots_.clear();
+  live_ = used_ = 0;
+}
+
 const ReadRun* Table::FindRun(uint64_t h, const std::string& hk) const {
-  if (runs.empty()) return nullptr;
-  auto r = runs.find(PartitionId{h, hk});
-  return r == runs.end() ? nullptr : &r->second;
+  return runs.Find(h, hk);
 }
 
 void Table::DropRun(const Pos& pos) {
-  if (run_filling && run_filling->first.h == pos.h && run_filling->first.hk == pos.hk)
-    run_filling_dropped = true;
-  if (runs.empty()) return;
-  auto r = runs.find(PartitionId{pos.h, pos.hk});
-  if (r != runs.end()) runs.erase(r);
+  if (run_filling && run_filling->h == pos.h && run_filling->hk == pos.hk) run_filling_dropped = true;
+  runs.Drop(pos.h, pos.hk);
 }
 
 namespace {
@@ -653,10 +716,9 @@ void FinishRun(Table& t) {
   // A partition of a few items is read as well from the map (and a table of many such
   // partitions would pay a directory entry each for little).
   constexpr size_t kMinRunItems = 8;
-  if (t.run_filling && !t.run_filling_dropped &&
-      t.run_filling->second.entries.size() >= kMinRunItems) {
-    t.run_filling->second.Seal();
-    t.runs.emplace(std::move(t.run_filling->first), std::move(t.run_filling->second));
+  if (t.run_filling && !t.run_filling_dropped && t.run_filling->entries.size() >= kMinRunItems) {
+    t.run_filling->Seal();
+    t.runs.Add(std::move(*t.run_filling));
   }
   t.run_filling.reset();
   t.run_filling_dropped = false;
@@ -664,11 +726,13 @@ void FinishRun(Table& t) {
 
 void AddToRun(Table& t, ItemMap::iterator it) {
   const Pos& p = it->first;
-  if (!t.run_filling || t.run_filling->first.h != p.h || t.run_filling->first.hk != p.hk) {
+  if (!t.run_filling || t.run_filling->h != p.h || t.run_filling->hk != p.hk) {
     FinishRun(t);
-    t.run_filling.emplace(PartitionId{p.h, p.hk}, ReadRun{});
+    t.run_filling.emplace();
+    t.run_filling->h = p.h;
+    t.run_filling->hk = p.hk;
   }
-  if (!t.run_filling_dropped) t.run_filling->second.Add(it);
+  if (!t.run_filling_dropped) t.run_filling->Add(it);
 }
 }  // namespace
 
@@ -710,7 +774,7 @@ bool DynamoDbService::LayOutSome(Table& t, size_t max_items) {
   FinishRun(t);
   t.layout_next.reset();
   log::Debug("dynamodb: table " + t.name + " laid out (" + std::to_string(t.items.size()) +
-             " items, " + std::to_string(t.runs.size()) + " partition runs) in " +
+             " items, " + std::to_string(t.runs.Size()) + " partition runs) in " +
              std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now() - t.layout_began)
                                 .count()) +

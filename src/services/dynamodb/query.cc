@@ -152,28 +152,33 @@ void Walk(Map& m, const Span<K>& span, const std::optional<K>& start, bool forwa
 template <typename Visit>
 void WalkRun(const ReadRun& run, const std::string& hk, const Span<Pos>& span,
              const std::optional<Pos>& start, bool forward, size_t expect, Visit&& visit) {
-  size_t lo = span.first ? run.LowerBound(span.first->rk) : 0;
-  size_t hi = span.last && span.last->hk == hk ? run.LowerBound(span.last->rk) : run.entries.size();
+  size_t lo = span.first ? run.Bound(span.first->rk, false) : 0;
+  size_t hi = span.last && span.last->hk == hk ? run.Bound(span.last->rk, false) : run.entries.size();
   if (start) {
     if (forward)
-      lo = std::max(lo, run.UpperBound(start->rk));
+      lo = std::max(lo, run.Bound(start->rk, true));
     else
-      hi = std::min(hi, run.LowerBound(start->rk));
+      hi = std::min(hi, run.Bound(start->rk, false));
   }
   if (lo >= hi) return;
   const auto* e = run.entries.data();
-  // The entries and their texts are two dense arrays (the texts in key order, in slabs): what
-  // the page will read is asked for at once, so its cache misses overlap instead of coming
-  // one after another as the walk reaches them.
+  // The page's entries, and its texts (in key order in the slabs, about text_avg bytes each,
+  // from the first entry's on, or up to the last's going backward), are asked for at once: their
+  // cache misses overlap instead of coming one after another as the walk reaches them.
   {
     size_t n = std::min(hi - lo, expect ? expect : hi - lo);
-    size_t a = forward ? lo : hi - n, b = forward ? lo + n - 1 : hi - 1;
-    auto line = [](const void* p) { return reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63}; };
-    for (uintptr_t p = line(e + a), end = line(e + b); p <= end; p += 64)
+    const ReadRun::Entry* a = e + (forward ? lo : hi - n);
+    auto line = [](uintptr_t p) { return p & ~uintptr_t{63}; };
+    for (uintptr_t p = line(reinterpret_cast<uintptr_t>(a)),
+                   end = reinterpret_cast<uintptr_t>(a + n);
+         p < end; p += 64)
       __builtin_prefetch(reinterpret_cast<const void*>(p));
-    uintptr_t from = line(e[a].text), to = reinterpret_cast<uintptr_t>(e[b].text) + e[b].text_len;
-    if (from <= to && to - from <= 256 * 1024)  // one slab: the texts lie between
-      for (uintptr_t p = from; p < to; p += 64) __builtin_prefetch(reinterpret_cast<const void*>(p));
+    size_t bytes = std::min<size_t>(n * run.text_avg + n * run.text_avg / 4, 128 * 1024);
+    const ReadRun::Entry& anchor = forward ? e[lo] : e[hi - 1];
+    uintptr_t at = reinterpret_cast<uintptr_t>(anchor.text);
+    uintptr_t from = forward ? at : at + anchor.text_len - std::min<uintptr_t>(bytes, at);
+    for (uintptr_t p = line(from); p < from + bytes; p += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(p));
   }
   constexpr size_t kAhead = 8;
   if (forward) {
