@@ -88,6 +88,8 @@ struct ReadRun {
   std::string_view Key(const Entry& e) const { return {keys.data() + e.key_at, e.key_len}; }
   // Index of the first entry whose sort key is >= rk (upper: > rk).
   size_t Bound(std::string_view rk, bool upper) const;
+  // The first values a search reads: the coarsest summary level, or the prefixes.
+  const uint64_t* SearchTop() const { return summary.empty() ? prefixes.data() : summary.data(); }
   void Add(ItemMap::iterator it);
   void Seal();  // after the last Add: builds the summary
 
@@ -111,6 +113,7 @@ class RunDirectory {
   struct Slot {
     uint64_t h = 0;
     uint32_t run = 0;  // index in runs_ + 1; 0: empty; kDead: dropped
+    const uint64_t* search = nullptr;  // where the run's search starts (ReadRun::SearchTop)
   };
   static constexpr uint32_t kDead = UINT32_MAX;
   void Rehash(size_t capacity);

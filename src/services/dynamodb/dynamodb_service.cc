@@ -578,6 +578,9 @@ size_t ReadRun::PrefixPoint(Pred pred) const {
     const uint64_t* v = k == 0 ? prefixes.data() : level;
     hi = std::min(hi, sizes[k]);
     for (size_t i = lo; i < hi; i += 8) __builtin_prefetch(v + i);
+    // The entries of the last block, with its prefixes: the one found is read next.
+    if (k == 0)
+      for (size_t i = lo; i < hi; i += 2) __builtin_prefetch(entries.data() + i);
     size_t holds = 0;
     for (size_t i = lo; i < hi; ++i) holds += pred(v[i]) ? 1 : 0;
     size_t at = lo + holds;
@@ -648,7 +651,13 @@ const ReadRun* RunDirectory::Find(uint64_t h, std::string_view hk) const {
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
     if (s.run == 0) return nullptr;
-    if (s.run != kDead && s.h == h && runs_[s.run - 1].hk == hk) return &runs_[s.run - 1];
+    if (s.run != kDead && s.h == h) {
+      // The search's first values are asked for now, alongside the run itself.
+      auto top = reinterpret_cast<uintptr_t>(s.search);  // (an address: may pass the end)
+      __builtin_prefetch(reinterpret_cast<const void*>(top));
+      __builtin_prefetch(reinterpret_cast<const void*>(top + 64));
+      if (runs_[s.run - 1].hk == hk) return &runs_[s.run - 1];
+    }
   }
 }
 
@@ -657,7 +666,7 @@ void RunDirectory::Add(ReadRun&& run) {
   size_t mask = slots_.size() - 1;
   size_t i = run.h & mask;
   while (slots_[i].run != 0) i = (i + 1) & mask;
-  slots_[i] = Slot{run.h, static_cast<uint32_t>(runs_.size() + 1)};
+  slots_[i] = Slot{run.h, static_cast<uint32_t>(runs_.size() + 1), run.SearchTop()};
   runs_.push_back(std::move(run));
   ++live_;
   ++used_;
@@ -690,7 +699,7 @@ void RunDirectory::Rehash(size_t capacity) {
   for (size_t r = 0; r < runs_.size(); ++r) {
     size_t i = runs_[r].h & (size - 1);
     while (slots_[i].run != 0) i = (i + 1) & (size - 1);
-    slots_[i] = Slot{runs_[r].h, static_cast<uint32_t>(r + 1)};
+    slots_[i] = Slot{runs_[r].h, static_cast<uint32_t>(r + 1), runs_[r].SearchTop()};
   }
   used_ = live_ = runs_.size();
 }
