@@ -133,7 +133,10 @@ int main(int argc, char** argv) {
   }
   std::printf("stratus ready on http://%s:%u\n", host.c_str(), server.port());
   std::fflush(stdout);
-  server.Run([&] { store->Flush(); });
+  server.Run([&] { store->Flush(); },
+             [&] {
+               for (const auto& s : registry.all()) s->Stopping();
+             });
   log::Info("stratus stopped");
   return 0;
 }

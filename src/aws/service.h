@@ -106,6 +106,9 @@ class ServiceHandler {
   virtual void Start(ServiceEnv& env) {}
   // Drops every resource of every account and region (memory and store).
   virtual void Reset() = 0;
+  // The server is stopping: requests that wait (long polls) are answered now as their wait
+  // ending would answer them, and later ones do not wait, so the server drains at once.
+  virtual void Stopping() {}
   // Checks run before the model's generic validation, for rules the service words its own
   // way. An error here is the answer.
   virtual std::optional<AwsError> PreValidate(const Operation& op, const json::object& input) const {

@@ -438,9 +438,11 @@ struct HttpServer::Impl {
       boost::system::error_code ec;
       acceptor.close(ec);
       signals.cancel(ec);
+      if (on_stopping) on_stopping();
       WaitDrained(std::chrono::steady_clock::now() + std::chrono::seconds(10));
     });
   }
+  std::function<void()> on_stopping;
 
   void WaitDrained(std::chrono::steady_clock::time_point deadline) {
     if (in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
@@ -486,8 +488,9 @@ uint16_t HttpServer::port() const {
   return ec ? 0 : ep.port();
 }
 
-void HttpServer::Run(std::function<void()> on_stop) {
+void HttpServer::Run(std::function<void()> on_stop, std::function<void()> on_stopping) {
   auto& impl = *impl_;
+  impl.on_stopping = std::move(on_stopping);
   impl.signals.async_wait([&impl](const boost::system::error_code& ec, int) {
     if (!ec) impl.BeginStop();
   });

@@ -31,9 +31,9 @@ class HttpServer {
   // Binds and listens. Returns an empty string on success, else the reason.
   std::string Listen();
   uint16_t port() const;
-  // Serves until Stop() or SIGINT/SIGTERM; then lets in-flight requests finish (up to 10 s)
-  // and calls on_stop before returning.
-  void Run(std::function<void()> on_stop);
+  // Serves until Stop() or SIGINT/SIGTERM; then calls on_stopping (on the event loop), lets
+  // in-flight requests finish (up to 10 s) and calls on_stop before returning.
+  void Run(std::function<void()> on_stop, std::function<void()> on_stopping = {});
   // Stops accepting; Run() returns once in-flight requests are answered.
   void Stop();
   // Timers on the server's event loop, driven by the injected clock.

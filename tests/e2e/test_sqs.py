@@ -1225,3 +1225,30 @@ def test_deleting_a_queue_answers_its_long_polls(sqs, make_queue):
     t.join(timeout=15)
     assert result["messages"] == []
     assert result["elapsed"] < 5
+
+
+def test_stopping_answers_waiting_long_polls(start_stratus):
+    """SIGTERM while ReceiveMessage long-polls: the receives end empty, as their wait ending
+    would end them, and the server exits at once instead of waiting out the polls."""
+    from stratus_helpers import make_client
+    server = start_stratus()
+    sqs = make_client("sqs", server.url)
+    urls = [sqs.create_queue(QueueName=f"stop-{i}")["QueueUrl"] for i in range(2)]
+    results = []
+
+    def poll(url):
+        t = time.monotonic()
+        r = make_client("sqs", server.url).receive_message(QueueUrl=url, WaitTimeSeconds=20)
+        results.append((r.get("Messages"), time.monotonic() - t))
+
+    threads = [threading.Thread(target=poll, args=(u,)) for u in urls for _ in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)  # the four receives are waiting
+    t0 = time.monotonic()
+    assert server.stop(timeout=5) == 0
+    assert time.monotonic() - t0 < 2
+    for t in threads:
+        t.join(5)
+    assert len(results) == 4
+    assert all(messages is None and waited < 5 for messages, waited in results)

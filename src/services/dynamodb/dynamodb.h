@@ -239,6 +239,7 @@ class DynamoDbService final : public aws::ServiceHandler {
   DynamoDbService();
   void Start(aws::ServiceEnv& env) override;
   void Reset() override;
+  void Stopping() override;
   std::optional<AwsError> PreValidate(const aws::Operation& op,
                                       const json::object& input) const override;
   bool HandleBuiltin(const HttpRequest& req, std::string_view rest, HttpResponse& resp) override;

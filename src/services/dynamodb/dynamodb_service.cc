@@ -989,6 +989,23 @@ void DynamoDbService::Reset() {
   for (auto& h : held) h->done(std::move(h->txn.response));
 }
 
+void DynamoDbService::Stopping() {
+  // Held transactions apply now, in the order they came, and answer: the server need not wait
+  // out their hold; later ones apply at once.
+  std::unique_lock lock(mu_);
+  transaction_hold_ms_ = 0;
+  std::vector<std::shared_ptr<HeldTxn>> held;
+  for (auto& [id, weak] : held_txns_)
+    if (auto h = weak.lock()) {
+      if (env_) env_->scheduler.Cancel(h->timer);
+      held.push_back(std::move(h));
+    }
+  held_txns_.clear();
+  for (auto& h : held) ApplyTxn(h->ctx, h->txn);
+  lock.unlock();
+  for (auto& h : held) h->done(std::move(h->txn.response));
+}
+
 bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view rest,
                                     HttpResponse& resp) {
   // Test helpers: POST advance?seconds=N moves DynamoDB's clock forward (TTL, stream

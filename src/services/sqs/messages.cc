@@ -494,6 +494,7 @@ void SqsService::ReceiveMessage(Ctx& c, const In& in, aws::Completion done) {
                                       "and <= 20, if provided.")));
   int64_t visibility_ms = (vt ? *vt : queue.Int("VisibilityTimeout")) * 1000;
   int64_t wait_s = wait ? *wait : queue.Int("ReceiveMessageWaitTimeSeconds");
+  if (stopping_) wait_s = 0;
   int64_t now = c.clock.NowMillis();
   json::array got = Take(*this, queue, in, static_cast<int>(max), visibility_ms, now, &c);
   if (!got.empty() || wait_s == 0) {

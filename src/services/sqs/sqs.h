@@ -74,6 +74,7 @@ class SqsService final : public aws::ServiceHandler {
   SqsService();
   void Start(aws::ServiceEnv& env) override;
   void Reset() override;
+  void Stopping() override;
   std::optional<AwsError> PreValidate(const aws::Operation& op, const json::object& input) const override;
   // SQS answers unknown attribute names itself (InvalidAttributeName) and takes message
   // system attribute names in ReceiveMessage's AttributeNames.
@@ -145,6 +146,7 @@ class SqsService final : public aws::ServiceHandler {
   std::map<std::pair<std::string, std::string>, Region> regions_;
   std::map<std::string, MoveTask> move_tasks_;
   aws::ServiceEnv* env_ = nullptr;
+  bool stopping_ = false;  // Stopping(): long polls answer at once
 };
 
 std::unique_ptr<aws::ServiceHandler> MakeSqsService();

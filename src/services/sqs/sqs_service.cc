@@ -290,6 +290,14 @@ void SqsService::Reset() {
   if (env_ && env_->store.persistent()) env_->store.DeletePrefix("sqs/");
 }
 
+void SqsService::Stopping() {
+  // Waiting receives end as their wait would, empty, so the server need not wait for them.
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  for (auto& [key, region] : regions_)
+    for (auto& [name, q] : region.queues) ReleaseWaiters(*q);
+}
+
 std::unique_ptr<aws::ServiceHandler> MakeSqsService() { return std::make_unique<SqsService>(); }
 
 }  // namespace stratus::sqs
