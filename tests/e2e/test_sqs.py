@@ -981,6 +981,55 @@ def test_fifo_group_in_flight_blocks_the_group(sqs, new_sqs, fifo_queue):
     assert [m["Body"] for m in receive(other, url)] == ["a2"]
 
 
+def test_fifo_receives_follow_a_model_of_groups(sqs, fifo_queue):
+    """Many groups sent interleaved, then receives of 1-10 messages, deletes and messages made
+    visible again, in a seeded random order: every receive gives exactly what a model of FIFO
+    delivery gives (in sequence order, each group up to its first message in flight)."""
+    import random
+    rnd = random.Random(11)
+    url = fifo_queue()
+    model = []  # [body, group, in_flight, receipt] in sequence order
+    for i in range(120):
+        g = f"g{rnd.choice([0, 0, 0, 1, 2, 3, 4, 5, 6, 7])}"  # one big group, several small
+        body = f"m{i}-{g}"
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=g)
+        model.append([body, g, False, None])
+
+    def expect(n):
+        out, blocked = [], set()
+        for m in model:
+            if len(out) == n:
+                break
+            if m[1] in blocked:
+                continue
+            if m[2]:
+                blocked.add(m[1])
+                continue
+            out.append(m)
+        return out
+
+    for step in range(150):
+        action = rnd.random()
+        in_flight = [m for m in model if m[2]]
+        if action < 0.5 or not in_flight:
+            n = rnd.randint(1, 10)
+            want = expect(n)
+            got = receive(sqs, url, MaxNumberOfMessages=n, VisibilityTimeout=600)
+            assert [m["Body"] for m in got] == [m[0] for m in want], step
+            for m, r in zip(want, got):
+                m[2], m[3] = True, r["ReceiptHandle"]
+        elif action < 0.8:
+            m = rnd.choice(in_flight)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m[3])
+            model.remove(m)
+        else:
+            m = rnd.choice(in_flight)
+            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m[3], VisibilityTimeout=0)
+            m[2] = False
+        if not model:
+            break
+
+
 def test_fifo_per_message_delay_is_invalid(sqs, fifo_queue):
     url = fifo_queue()
     with pytest.raises(ClientError) as exc:

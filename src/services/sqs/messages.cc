@@ -253,9 +253,7 @@ Result<json::value> SqsService::Send(Queue& q, const In& in, int64_t now, const 
   if (q.fifo) out["SequenceNumber"] = m.sequence_number;
   PersistMessage(c, q, m);
   if (q.fifo) PersistQueue(c, q);
-  q.by_visible.emplace(m.visible_at_ms, m.seq);
-  uint64_t seq = m.seq;
-  q.messages.emplace(seq, std::move(m));
+  q.Insert(std::move(m));
   Deliver(q, now);
   return json::value(std::move(out));
 }
@@ -427,17 +425,26 @@ static json::array Take(SqsService& svc, Queue& q, const json::object& in, int m
   Queue* dlq = redrive.dead_letter_arn.empty() ? nullptr : svc.QueueByArn(redrive.dead_letter_arn);
   std::vector<uint64_t> picked;
   if (q.fifo) {
-    // Order by sequence; a group with a message in flight (or not yet visible) is held back.
-    std::set<std::string> blocked;
-    std::string first_group;
-    for (auto& [seq, m] : q.messages) {
-      if (static_cast<int>(picked.size()) >= max) break;
-      if (blocked.contains(m.group_id)) continue;
-      if (m.visible_at_ms > now) {
-        blocked.insert(m.group_id);
-        continue;
-      }
-      picked.push_back(seq);
+    // In sequence order, each group up to its first message in flight (or not yet visible):
+    // a group whose first message is held back is held back whole. The first `max` groups
+    // (by first message) that are not hold every message a receive can take, so the others
+    // are not visited, nor the messages of a group passed over.
+    using SeqIt = std::set<uint64_t>::const_iterator;
+    std::vector<std::pair<SeqIt, SeqIt>> groups;  // (next, end) of each group's messages
+    auto visible = [&](uint64_t seq) { return q.messages.at(seq).visible_at_ms <= now; };
+    for (const auto& [head, group] : q.group_heads) {
+      if (static_cast<int>(groups.size()) >= max) break;
+      if (!visible(head)) continue;
+      const std::set<uint64_t>& seqs = q.group_seqs.at(group);
+      groups.emplace_back(seqs.begin(), seqs.end());
+    }
+    while (static_cast<int>(picked.size()) < max && !groups.empty()) {
+      size_t first = 0;
+      for (size_t g = 1; g < groups.size(); ++g)
+        if (*groups[g].first < *groups[first].first) first = g;
+      auto& [next, end] = groups[first];
+      picked.push_back(*next);
+      if (++next == end || !visible(*next)) groups.erase(groups.begin() + static_cast<long>(first));
     }
   } else {
     for (const auto& [at, seq] : q.by_visible) {
@@ -453,9 +460,7 @@ static json::array Take(SqsService& svc, Queue& q, const json::object& in, int m
     Message& m = it->second;
     if (q.fifo && moved_groups.contains(m.group_id)) continue;
     if (dlq && max_receives > 0 && m.receive_count >= max_receives) {
-      Message moved = std::move(m);
-      q.by_visible.erase({moved.visible_at_ms, seq});
-      q.messages.erase(it);
+      Message moved = q.Remove(it);
       svc.UnpersistMessage(c, q, seq);
       if (moved.dead_letter_source_arn.empty()) moved.dead_letter_source_arn = q.arn;
       if (q.fifo) moved_groups.insert(moved.group_id);

@@ -82,6 +82,47 @@ Queue::Redrive Queue::RedrivePolicy() const {
   return r;
 }
 
+void Queue::Insert(Message&& m) {
+  uint64_t seq = m.seq;
+  by_visible.emplace(m.visible_at_ms, seq);
+  if (fifo) {
+    std::set<uint64_t>& seqs = group_seqs[m.group_id];
+    if (seqs.empty() || seq < *seqs.begin()) {
+      if (!seqs.empty()) group_heads.erase({*seqs.begin(), m.group_id});
+      group_heads.emplace(seq, m.group_id);
+    }
+    seqs.insert(seq);
+  }
+  messages.emplace(seq, std::move(m));
+}
+
+Message Queue::Remove(std::map<uint64_t, Message>::iterator it) {
+  uint64_t seq = it->first;
+  Message m = std::move(it->second);
+  messages.erase(it);
+  by_visible.erase({m.visible_at_ms, seq});
+  if (fifo) {
+    auto g = group_seqs.find(m.group_id);
+    if (g != group_seqs.end()) {
+      bool head = *g->second.begin() == seq;
+      g->second.erase(seq);
+      if (head) {
+        group_heads.erase({seq, m.group_id});
+        if (!g->second.empty()) group_heads.emplace(*g->second.begin(), m.group_id);
+      }
+      if (g->second.empty()) group_seqs.erase(g);
+    }
+  }
+  return m;
+}
+
+void Queue::ClearMessages() {
+  messages.clear();
+  by_visible.clear();
+  group_seqs.clear();
+  group_heads.clear();
+}
+
 std::string Queue::Table() const { return "sqs/" + account + "/" + region + "/m/" + name; }
 
 // Checks and normalizes attributes for a queue of the given kind. `self` is the queue being
@@ -416,8 +457,7 @@ SqsService::Out SqsService::PurgeQueue(Ctx& c, const In& in) {
     return Fail(Error("PurgeQueueInProgress", "Only one PurgeQueue operation on " + queue.name +
                                                   " is allowed every 60 seconds."));
   queue.last_purge_ms = now;
-  queue.messages.clear();
-  queue.by_visible.clear();
+  queue.ClearMessages();
   if (c.store.persistent()) c.Persisted(c.store.DeletePrefix(queue.Table()));
   PersistQueue(&c, queue);
   return json::value(json::object());
@@ -602,17 +642,13 @@ void SqsService::RunMoveTask(const std::string& handle) {
   int64_t now = env_->clock.NowMillis();
   while (!from->messages.empty()) {
     auto node = from->messages.begin();
-    Message m = std::move(node->second);
-    std::string target = t.destination_arn.empty() ? m.dead_letter_source_arn : t.destination_arn;
+    const std::string& target =
+        t.destination_arn.empty() ? node->second.dead_letter_source_arn : t.destination_arn;
     Queue* to = QueueByArn(target);
-    if (!to) {
-      // Messages whose source queue is gone stay where they are.
-      from->messages.begin()->second = std::move(m);
-      break;
-    }
+    // Messages whose source queue is gone stay where they are.
+    if (!to) break;
     uint64_t seq = node->first;
-    from->by_visible.erase({node->second.visible_at_ms, seq});
-    from->messages.erase(node);
+    Message m = from->Remove(node);
     UnpersistMessage(nullptr, *from, seq);
     MoveToQueue(*from, std::move(m), *to, now);
     ++t.moved;

@@ -49,10 +49,19 @@ struct Queue {
   uint64_t fifo_sequence = 0;
   std::map<uint64_t, Message> messages;               // by seq
   std::set<std::pair<int64_t, uint64_t>> by_visible;  // (visible_at_ms, seq)
+  // FIFO queues: each message group's messages in order, and the groups by their first
+  // message, so that a receive passes over a blocked group at once, not message by message.
+  std::unordered_map<std::string, std::set<uint64_t>> group_seqs;
+  std::set<std::pair<uint64_t, std::string>> group_heads;  // (first seq, group)
   std::unordered_map<std::string, std::pair<int64_t, std::string>> dedup;  // id -> (expiry, msg id)
   std::vector<std::shared_ptr<Waiter>> waiters;
   uint64_t wake_task = 0;
   int64_t wake_at = 0;
+
+  // Messages go in and out through these, which keep by_visible and the group index.
+  void Insert(Message&& m);
+  Message Remove(std::map<uint64_t, Message>::iterator it);
+  void ClearMessages();
 
   int64_t Int(std::string_view attr) const;
   // The RedrivePolicy's dead-letter queue ARN and maxReceiveCount; an empty ARN without one.

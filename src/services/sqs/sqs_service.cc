@@ -114,8 +114,7 @@ void SqsService::SetVisible(Queue& q, Message& m, int64_t visible_at) {
 void SqsService::EraseMessage(Queue& q, uint64_t seq) {
   auto it = q.messages.find(seq);
   if (it == q.messages.end()) return;
-  q.by_visible.erase({it->second.visible_at_ms, seq});
-  q.messages.erase(it);
+  q.Remove(it);
 }
 
 void SqsService::ExpireRetention(Queue& q, int64_t now) {
@@ -137,9 +136,7 @@ void SqsService::MoveToQueue(Queue& from, Message&& m, Queue& to, int64_t now) {
   m.receipt_nonce.clear();
   if (to.fifo && m.sequence_number.empty()) m.sequence_number = std::to_string(++to.fifo_sequence);
   PersistMessage(nullptr, to, m);
-  to.by_visible.emplace(m.visible_at_ms, m.seq);
-  uint64_t seq = m.seq;
-  to.messages.emplace(seq, std::move(m));
+  to.Insert(std::move(m));
   Deliver(to, now);
 }
 
@@ -272,9 +269,8 @@ void SqsService::Start(aws::ServiceEnv& env) {
     m.dedup_id = GetString(o, "dedup").value_or("");
     m.sequence_number = GetString(o, "sequence").value_or("");
     m.dead_letter_source_arn = GetString(o, "dlq_source").value_or("");
-    q.by_visible.emplace(m.visible_at_ms, m.seq);
     if (m.seq >= q.next_seq) q.next_seq = m.seq + 1;
-    q.messages.emplace(m.seq, std::move(m));
+    q.Insert(std::move(m));
   });
 }
 
