@@ -485,6 +485,8 @@ class DynamoDbService final : public aws::ServiceHandler {
   // Owned by their timers, so that a server stopping with a hold pending drops the request
   // with its event loop; here to be answered by Reset.
   std::map<uint64_t, std::weak_ptr<HeldTxn>> held_txns_;
+  // The held transactions, in the order they came, their timers cancelled (mu_ held).
+  std::vector<std::shared_ptr<HeldTxn>> TakeHeldTxns();
   uint64_t next_txn_ = 0;
   uint64_t sweep_task_ = 0;
   aws::ServiceEnv* env_ = nullptr;

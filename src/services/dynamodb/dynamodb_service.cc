@@ -969,10 +969,7 @@ void DynamoDbService::Consume(Table& t, bool write, double units) {
   (write ? t.write_tokens : t.read_tokens) -= units;
 }
 
-void DynamoDbService::Reset() {
-  std::unique_lock lock(mu_);
-  // Held transactions answer now with their prepared answer and write nothing: as if they
-  // had been applied just before everything was dropped.
+std::vector<std::shared_ptr<DynamoDbService::HeldTxn>> DynamoDbService::TakeHeldTxns() {
   std::vector<std::shared_ptr<HeldTxn>> held;
   for (auto& [id, weak] : held_txns_)
     if (auto h = weak.lock()) {
@@ -980,6 +977,14 @@ void DynamoDbService::Reset() {
       held.push_back(std::move(h));
     }
   held_txns_.clear();
+  return held;
+}
+
+void DynamoDbService::Reset() {
+  std::unique_lock lock(mu_);
+  // Held transactions answer now with their prepared answer and write nothing: as if they
+  // had been applied just before everything was dropped.
+  auto held = TakeHeldTxns();
   held_.clear();
   regions_.clear();
   tokens_.clear();
@@ -994,13 +999,7 @@ void DynamoDbService::Stopping() {
   // out their hold; later ones apply at once.
   std::unique_lock lock(mu_);
   transaction_hold_ms_ = 0;
-  std::vector<std::shared_ptr<HeldTxn>> held;
-  for (auto& [id, weak] : held_txns_)
-    if (auto h = weak.lock()) {
-      if (env_) env_->scheduler.Cancel(h->timer);
-      held.push_back(std::move(h));
-    }
-  held_txns_.clear();
+  auto held = TakeHeldTxns();
   for (auto& h : held) ApplyTxn(h->ctx, h->txn);
   lock.unlock();
   for (auto& h : held) h->done(std::move(h->txn.response));
