@@ -49,11 +49,11 @@ echo "Filling tables (10,000 1 KB items; 1,000 and $LARGE items)" >&2
 echo "  gets holds $(count gets), small $(count small), large $(count large)" >&2
 # The first Query after a table has doubled lays it out again in key order (the service
 # README, "Memory layout"), a 4,096-item chunk at a time from the event loop; let that finish
-# before measuring, as it would after a bulk load (about 2 s for 1M items).
+# before measuring, as it would after a bulk load (about 1 s for 1M items).
 for t in small large; do
   ddb Query "{\"TableName\":\"$t\",\"Limit\":1,\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"p0\"}}}" >/dev/null
 done
-sleep $((LARGE / 250000 + 1))
+while curl -sf "$URL/_stratus/dynamodb/layout" | grep -q '"in_progress":true'; do sleep 0.2; done
 # ROUNDS interleaved rounds; each target reports its median round, so a burst of load from
 # elsewhere on the machine moves one round, not the comparison.
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -345,3 +345,34 @@ def test_a_write_to_the_partition_being_laid_out_drops_its_run(start_stratus):
     # A partition read whole after the pass, then written, is read as written.
     ddb.delete_item(TableName=t, Key={"pk": {"S": first}, "sk": {"N": "59"}})
     assert [x["sk"]["N"] for x in query_all(ddb, t, first, ScanIndexForward=False)][:2] == ["58", "57"]
+
+
+def test_a_table_written_over_is_laid_out_again(start_stratus):
+    """Writes drop read runs; once a table has been written over by half its size, its next
+    Query lays it out again (not only once it has doubled), and the runs are back."""
+    from stratus_helpers import make_client
+    server = start_stratus()
+    ddb = make_client("dynamodb", server.url)
+    t = _typed_table(ddb, "N")
+
+    def state():
+        tables = requests.get(f"{server.url}/_stratus/dynamodb/layout").json()["tables"]
+        return next(x for x in tables if x["table"] == t)
+
+    _fill(ddb, t, [{"pk": {"S": f"p{i % 4}"}, "sk": {"N": str(i)}, "v": {"S": "a"}} for i in range(400)])
+    query_all(ddb, t, "p0")
+    s = state()
+    assert (s["laid_out_items"], s["read_runs"], s["writes_since_layout"], s["in_progress"]) == (400, 4, 0, False)
+    for i in range(200):  # half the table, every partition: every run dropped
+        ddb.update_item(TableName=t, Key={"pk": {"S": f"p{i % 4}"}, "sk": {"N": str(i)}},
+                        UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"S": "b"}})
+        if i == 99:
+            assert state()["read_runs"] == 0
+            query_all(ddb, t, "p1")  # 100 writes: not yet
+            assert (state()["read_runs"], state()["writes_since_layout"]) == (0, 100)
+    got = query_all(ddb, t, "p2")  # 200 writes of 400 items: laid out again, then read
+    assert [x["v"]["S"] for x in got] == ["b" if i < 200 else "a" for i in range(2, 400, 4)]
+    s = state()
+    assert (s["laid_out_items"], s["read_runs"], s["writes_since_layout"]) == (400, 4, 0)
+    assert [x["v"]["S"] for x in query_all(ddb, t, "p3", ScanIndexForward=False)] == \
+        ["b" if i < 200 else "a" for i in range(399, 2, -4)]

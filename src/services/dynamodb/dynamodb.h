@@ -177,6 +177,7 @@ struct Table {
   ItemMap items;
   size_t size_bytes = 0;
   size_t laid_out_items = 0;  // item count when the last layout pass began
+  size_t writes_since_layout = 0;  // item writes since then (WriteAt)
   // The JSON text of every item the layout passes laid out, in key order (Record::text views
   // it until the item is written again), so a Query page reads one dense run of text.
   std::vector<std::unique_ptr<char[]>> text_slabs;

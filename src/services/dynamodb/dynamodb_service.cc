@@ -514,7 +514,10 @@ bool DynamoDbService::InIndex(const Index& ix, const Item& item) {
 void DynamoDbService::LayOutForReads(Table& t) {
   // Tiny tables are served as well from their items.
   constexpr size_t kMinItems = 64;
-  if (t.layout_next || t.items.size() < kMinItems || t.items.size() < 2 * t.laid_out_items)
+  // Again once the table has doubled, or once it has been written over by half its size since
+  // (writes drop kept text and read runs): either way O(n) work after O(n) writes.
+  if (t.layout_next || t.items.size() < kMinItems ||
+      (t.items.size() < 2 * t.laid_out_items && 2 * t.writes_since_layout < t.items.size()))
     return;
   // Map nodes are allocated again in key order and every item's JSON text is written into
   // slabs in that order: a Query page then reads its nodes and its text as two sequential
@@ -533,6 +536,7 @@ void DynamoDbService::LayOutForReads(Table& t) {
   t.layout_next = Pos{};
   t.layout_began = std::chrono::steady_clock::now();
   t.laid_out_items = t.items.size();
+  t.writes_since_layout = 0;
   if (!LayOutSome(t, layout_chunk_)) ContinueLayout(t.account, t.region, t.name, t.id);
 }
 
@@ -826,6 +830,7 @@ void DynamoDbService::WriteAt(Ctx* c, Table& t, ItemMap::iterator lb, const Pos&
   bool exists = lb != t.items.end() && lb->first == pos;
   auto it = exists ? lb : t.items.end();
   t.DropRun(pos);
+  ++t.writes_since_layout;
   if (t.pitr_enabled) {
     // PITR keeps 35 days (DynamoDB developer guide, "Point-in-time recovery").
     int64_t now = Now();
@@ -1009,6 +1014,28 @@ bool DynamoDbService::HandleBuiltin(const HttpRequest& req, std::string_view res
                                     HttpResponse& resp) {
   // Test helpers: POST advance?seconds=N moves DynamoDB's clock forward (TTL, stream
   // retention, iterator expiry); POST ttl-sweep runs the TTL sweep now and answers the count.
+  if (req.method == "GET" && rest == "layout") {
+    // The layout state of every table (tests, bench): items, items at the last layout, writes
+    // since, read runs, and whether a pass is in progress.
+    json::array tables;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [key, region] : regions_)
+        for (const auto& [name, t] : region.tables)
+          tables.push_back(json::object{{"account", t->account},
+                                        {"region", t->region},
+                                        {"table", name},
+                                        {"items", t->items.size()},
+                                        {"laid_out_items", t->laid_out_items},
+                                        {"writes_since_layout", t->writes_since_layout},
+                                        {"read_runs", t->runs.Size()},
+                                        {"in_progress", t->layout_next.has_value()}});
+    }
+    resp.status = 200;
+    resp.headers.Set("Content-Type", "application/json");
+    resp.body = json::serialize(json::object{{"tables", std::move(tables)}});
+    return true;
+  }
   if (req.method != "POST") return false;
   if (rest == "advance") {
     int64_t seconds = 0;
