@@ -354,3 +354,46 @@ def test_derive_shared_secret_matches_ecdh_outside(kms, spec, curve):
     with pytest.raises(ClientError) as e:
         new_key(kms, "ECC_SECG_P256K1", "KEY_AGREEMENT")
     assert err(e)[0] == "ValidationException"
+
+
+def test_rsa_generation_holds_neither_kms_nor_the_server(start_stratus):
+    """An RSA-4096 key takes a second or so to generate: with one server thread, other KMS
+    requests (and other services) are answered meanwhile, and the key and the data key pair
+    made that way work."""
+    import threading
+    import time
+    from stratus_helpers import make_client
+    server = start_stratus("--threads", "1")
+    kms = make_client("kms", server.url)
+    done: dict[str, float] = {}
+    made: dict[str, dict] = {}
+
+    def create():
+        made["key"] = make_client("kms", server.url).create_key(KeySpec="RSA_4096", KeyUsage="SIGN_VERIFY")
+        done["key"] = time.monotonic()
+
+    def pair(key_id):
+        made["pair"] = make_client("kms", server.url).generate_data_key_pair(KeyId=key_id, KeyPairSpec="RSA_4096")
+        done["pair"] = time.monotonic()
+
+    sym = kms.create_key()["KeyMetadata"]["KeyId"]
+    threads = [threading.Thread(target=create), threading.Thread(target=pair, args=(sym,))]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    kms.list_keys()
+    make_client("sts", server.url).get_caller_identity()
+    answered = time.monotonic()
+    for t in threads:
+        t.join(30)
+    assert answered < done["key"] and answered < done["pair"]
+    key_id = made["key"]["KeyMetadata"]["KeyId"]
+    assert made["key"]["KeyMetadata"]["KeySpec"] == "RSA_4096"
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=key_id)["PublicKey"])
+    assert public.key_size == 4096
+    sig = kms.sign(KeyId=key_id, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+    public.verify(sig, b"m", padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    private = serialization.load_der_private_key(made["pair"]["PrivateKeyPlaintext"], password=None)
+    assert private.key_size == 4096
+    opened = kms.decrypt(CiphertextBlob=made["pair"]["PrivateKeyCiphertextBlob"])["Plaintext"]
+    assert opened == made["pair"]["PrivateKeyPlaintext"]

@@ -217,18 +217,10 @@ KmsService::Out KmsService::VerifyMac(Ctx& c, const In& in) {
   return out;
 }
 
-KmsService::Out KmsService::GenerateDataKeyPair(Ctx& c, const In& in) {
-  if (in.contains("Recipient"))
+Result<const Key*> KmsService::DataKeyPairKey(Ctx& c, const In& in, bool with_plaintext) {
+  if (with_plaintext && in.contains("Recipient"))
     return Fail(Error("UnsupportedOperationException",
                       "Recipient (Nitro Enclaves attestation) is not supported by Stratus yet"));
-  return DataKeyPair(c, in, true);
-}
-
-KmsService::Out KmsService::GenerateDataKeyPairWithoutPlaintext(Ctx& c, const In& in) {
-  return DataKeyPair(c, in, false);
-}
-
-KmsService::Out KmsService::DataKeyPair(Ctx& c, const In& in, bool with_plaintext) {
   auto k = ResolveInput(c, in, true);
   if (!k) return Fail(k.error());
   const Key& key = **k;
@@ -239,7 +231,17 @@ KmsService::Out KmsService::DataKeyPair(Ctx& c, const In& in, bool with_plaintex
   if (!IsRsaSpec(spec) && !IsEccSpec(spec))
     return Fail(Error("UnsupportedOperationException", "KeyPairSpec " + spec + " is not supported by Stratus yet"));
   if (auto e = CheckDryRun(in)) return Fail(*e);
-  auto pkcs8 = GeneratePrivateKey(spec);
+  return &key;
+}
+
+KmsService::Out KmsService::DataKeyPair(Ctx& c, const In& in, bool with_plaintext,
+                                        std::optional<std::string> pkcs8) {
+  auto k = DataKeyPairKey(c, in, with_plaintext);
+  if (!k) return Fail(k.error());
+  const Key& key = **k;
+  std::string_view op = with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext";
+  std::string spec(GetString(in, "KeyPairSpec").value_or(""));
+  if (!pkcs8) pkcs8 = GeneratePrivateKey(spec);
   std::optional<std::string> pub = pkcs8 ? PublicKeyOf(*pkcs8) : std::nullopt;
   if (!pub) return Fail(Error("KMSInternalException", "Key pair generation failed"));
   // The private key is sealed under the symmetric key like any data key: Decrypt opens it.

@@ -44,7 +44,7 @@ Result<std::map<std::string, std::string>> ParseTags(const json::object& in) {
 
 }  // namespace
 
-KmsService::Out KmsService::CreateKey(Ctx& c, const In& in) {
+Result<Key> KmsService::PrepareKey(Ctx& c, const In& in) {
   std::string spec(GetString(in, "KeySpec").value_or(
       GetString(in, "CustomerMasterKeySpec").value_or("SYMMETRIC_DEFAULT")));
   const SpecInfo* info = FindSpec(spec);
@@ -67,7 +67,6 @@ KmsService::Out KmsService::CreateKey(Ctx& c, const In& in) {
   auto tags = ParseTags(in);
   if (!tags) return Fail(tags.error());
 
-  Region& r = RegionOf(c);
   int64_t now = c.clock.NowMillis();
   Key k;
   k.account = c.account;
@@ -84,11 +83,14 @@ KmsService::Out KmsService::CreateKey(Ctx& c, const In& in) {
   k.policy = policy.empty() ? DefaultKeyPolicy(c.account) : policy;
   k.created_ms = now;
   k.tags = std::move(*tags);
-  if (origin == "EXTERNAL") {
-    k.state = "PendingImport";
-  } else if (!AddMaterial(k, now, "")) {
+  if (origin == "EXTERNAL") k.state = "PendingImport";
+  return k;
+}
+
+KmsService::Out KmsService::StoreKey(Ctx& c, Key k, std::optional<std::string> pkcs8) {
+  Region& r = RegionOf(c);
+  if (k.origin != "EXTERNAL" && !AddMaterial(k, k.created_ms, "", std::move(pkcs8)))
     return Fail(Error("KMSInternalException", "Key generation failed"));
-  }
   PersistKey(&c, k);
   json::object out;
   out["KeyMetadata"] = Metadata(k);

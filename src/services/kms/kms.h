@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,6 +89,7 @@ struct Alias {
 class KmsService final : public aws::ServiceHandler {
  public:
   KmsService();
+  ~KmsService() override;  // waits for key generations in progress (GenerateThen)
   void Start(aws::ServiceEnv& env) override;
   void Reset() override;
 
@@ -118,7 +121,10 @@ class KmsService final : public aws::ServiceHandler {
   };
 
   // keys.cc
-  Out CreateKey(Ctx& c, const In& in);
+  // CreateKey (asynchronous, see GenerateThen) in two steps: the key as asked for, validated, without material; then stored
+  // with its material (pkcs8: an RSA private key generated beforehand, see GenerateThen).
+  Result<Key> PrepareKey(Ctx& c, const In& in);
+  Out StoreKey(Ctx& c, Key k, std::optional<std::string> pkcs8);
   Out DescribeKey(Ctx& c, const In& in);
   Out ListKeys(Ctx& c, const In& in);
   Out UpdateKeyDescription(Ctx& c, const In& in);
@@ -156,10 +162,16 @@ class KmsService final : public aws::ServiceHandler {
   Out GetPublicKey(Ctx& c, const In& in);
   Out GenerateMac(Ctx& c, const In& in);
   Out VerifyMac(Ctx& c, const In& in);
-  Out GenerateDataKeyPair(Ctx& c, const In& in);
-  Out GenerateDataKeyPairWithoutPlaintext(Ctx& c, const In& in);
   Out DeriveSharedSecret(Ctx& c, const In& in);
-  Out DataKeyPair(Ctx& c, const In& in, bool with_plaintext);
+  Out DataKeyPair(Ctx& c, const In& in, bool with_plaintext,
+                  std::optional<std::string> pkcs8 = std::nullopt);
+  // DataKeyPair's checks (key, state, usage, KeyPairSpec, DryRun): the key, or the error.
+  Result<const Key*> DataKeyPairKey(Ctx& c, const In& in, bool with_plaintext);
+  // RSA key generation takes up to seconds (RSA-4096): CreateKey and GenerateDataKeyPair of
+  // RSA specs generate on a thread of their own, holding neither mu_ nor the event loop, then
+  // finish(pkcs8, or nullopt if generation failed) runs under mu_ and its result answers.
+  void GenerateThen(std::string spec, aws::Completion done,
+                    std::function<Out(std::optional<std::string>)> finish);
   // grants.cc
   Out CreateGrant(Ctx& c, const In& in);
   Out ListGrants(Ctx& c, const In& in);
@@ -202,7 +214,8 @@ class KmsService final : public aws::ServiceHandler {
   json::value Metadata(const Key& k) const;
   std::string AliasArn(const Ctx& c, std::string_view name) const;
   // A new version of the key's material for its spec; false if OpenSSL failed.
-  bool AddMaterial(Key& k, int64_t now, std::string rotation_type);
+  bool AddMaterial(Key& k, int64_t now, std::string rotation_type,
+                   std::optional<std::string> pkcs8 = std::nullopt);
   // Decrypts a base64 ciphertext blob of this region; key_ref (optional, may be an alias)
   // must name the blob's key. InvalidCiphertextException when it does not open.
   struct Opened {
@@ -233,6 +246,10 @@ class KmsService final : public aws::ServiceHandler {
                       const std::string& name);
 
   std::mutex mu_;
+  // Key generations running on threads of their own (GenerateThen); the destructor waits.
+  std::mutex workers_mu_;
+  std::condition_variable workers_cv_;
+  int workers_ = 0;
   std::map<std::pair<std::string, std::string>, Region> regions_;
   aws::ServiceEnv* env_ = nullptr;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 
 #include "core/encoding.h"
 #include "services/kms/asymmetric.h"
@@ -18,7 +19,21 @@ KmsService::KmsService() : ServiceHandler("kms") {
     std::lock_guard lock(mu_);                             \
     return name(c, in);                                    \
   })
-  STRATUS_KMS_OP(CreateKey);
+  OnAsync("CreateKey", [this](Ctx& c, const In& in, aws::Completion done) {
+    std::unique_lock lock(mu_);
+    auto k = PrepareKey(c, in);
+    if (k && IsRsaSpec(k->spec) && k->origin == "AWS_KMS") {
+      lock.unlock();
+      std::string spec = k->spec;
+      return GenerateThen(spec, std::move(done), [this, &c, k = std::move(*k)](auto pkcs8) mutable {
+        if (!pkcs8) return Out(Fail(Error("KMSInternalException", "Key generation failed")));
+        return StoreKey(c, std::move(k), std::move(pkcs8));
+      });
+    }
+    Out out = k ? StoreKey(c, std::move(*k), std::nullopt) : Out(Fail(k.error()));
+    lock.unlock();
+    done(std::move(out));
+  });
   STRATUS_KMS_OP(DescribeKey);
   STRATUS_KMS_OP(ListKeys);
   STRATUS_KMS_OP(UpdateKeyDescription);
@@ -53,8 +68,34 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(GetPublicKey);
   STRATUS_KMS_OP(GenerateMac);
   STRATUS_KMS_OP(VerifyMac);
-  STRATUS_KMS_OP(GenerateDataKeyPair);
-  STRATUS_KMS_OP(GenerateDataKeyPairWithoutPlaintext);
+  for (bool with_plaintext : {true, false})
+    OnAsync(with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext",
+            [this, with_plaintext](Ctx& c, const In& in, aws::Completion done) {
+              std::string spec(GetString(in, "KeyPairSpec").value_or(""));
+              if (!IsRsaSpec(spec)) {
+                std::unique_lock lock(mu_);
+                Out out = DataKeyPair(c, in, with_plaintext);
+                lock.unlock();
+                return done(std::move(out));
+              }
+              // A request that fails its checks generates nothing; one that passes is checked
+              // again with the key pair in hand (the key may have changed meanwhile).
+              {
+                std::unique_lock lock(mu_);
+                auto key = DataKeyPairKey(c, in, with_plaintext);
+                if (!key) {
+                  lock.unlock();
+                  return done(Fail(key.error()));
+                }
+              }
+              GenerateThen(spec, std::move(done),
+                           [this, &c, in = json::object(in), with_plaintext](auto pkcs8) {
+                             if (!pkcs8)
+                               return Out(Fail(Error("KMSInternalException",
+                                                     "Key pair generation failed")));
+                             return DataKeyPair(c, in, with_plaintext, std::move(pkcs8));
+                           });
+            });
   STRATUS_KMS_OP(DeriveSharedSecret);
   STRATUS_KMS_OP(CreateGrant);
   STRATUS_KMS_OP(ListGrants);
@@ -110,11 +151,12 @@ std::string KmsService::AliasArn(const Ctx& c, std::string_view name) const {
   return "arn:aws:kms:" + c.region + ":" + c.account + ":" + std::string(name);
 }
 
-bool KmsService::AddMaterial(Key& k, int64_t now, std::string rotation_type) {
+bool KmsService::AddMaterial(Key& k, int64_t now, std::string rotation_type,
+                             std::optional<std::string> pkcs8) {
   Material m;
   m.version = static_cast<uint32_t>(k.materials.size() + 1);
   if (IsRsaSpec(k.spec) || IsEccSpec(k.spec)) {
-    auto pkcs8 = GeneratePrivateKey(k.spec);
+    if (!pkcs8) pkcs8 = GeneratePrivateKey(k.spec);
     if (!pkcs8) return false;
     m.bytes = std::move(*pkcs8);
   } else if (IsHmacSpec(k.spec)) {
@@ -127,6 +169,30 @@ bool KmsService::AddMaterial(Key& k, int64_t now, std::string rotation_type) {
   m.rotation_type = std::move(rotation_type);
   k.materials.push_back(std::move(m));
   return true;
+}
+
+void KmsService::GenerateThen(std::string spec, aws::Completion done,
+                              std::function<Out(std::optional<std::string>)> finish) {
+  {
+    std::lock_guard lock(workers_mu_);
+    ++workers_;
+  }
+  std::thread([this, spec = std::move(spec), done = std::move(done), finish = std::move(finish)] {
+    std::optional<std::string> pkcs8 = GeneratePrivateKey(spec);
+    Out out = [&] {
+      std::lock_guard lock(mu_);
+      return finish(std::move(pkcs8));
+    }();
+    done(std::move(out));
+    std::lock_guard lock(workers_mu_);
+    --workers_;
+    workers_cv_.notify_all();
+  }).detach();
+}
+
+KmsService::~KmsService() {
+  std::unique_lock lock(workers_mu_);
+  workers_cv_.wait(lock, [this] { return workers_ == 0; });
 }
 
 KmsService::Region& KmsService::RegionOf(Ctx& c) { return RegionOf(c, c.region); }
