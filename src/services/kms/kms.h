@@ -172,6 +172,13 @@ class KmsService final : public aws::ServiceHandler {
   // finish(pkcs8, or nullopt if generation failed) runs under mu_ and its result answers.
   void GenerateThen(std::string spec, aws::Completion done,
                     std::function<Out(std::optional<std::string>)> finish);
+  // Registers an operation that needs a private key of the spec its input names in
+  // `spec_member`: for RSA specs, check(c, in) (under mu_) fails the request before anything
+  // is generated; else the key is generated off the loop (GenerateThen) and run(c, in, pkcs8)
+  // answers. Other specs run at once, run generating inline (pkcs8 nullopt).
+  void OnGenerating(std::string op, std::string spec_member,
+                    std::function<std::optional<AwsError>(Ctx&, const In&)> check,
+                    std::function<Out(Ctx&, const In&, std::optional<std::string>)> run);
   // grants.cc
   Out CreateGrant(Ctx& c, const In& in);
   Out ListGrants(Ctx& c, const In& in);
@@ -181,7 +188,9 @@ class KmsService final : public aws::ServiceHandler {
   // multi_region.cc
   Out ReplicateKey(Ctx& c, const In& in);
   Out UpdatePrimaryRegion(Ctx& c, const In& in);
-  Out GetParametersForImport(Ctx& c, const In& in);
+  Out GetParametersForImport(Ctx& c, const In& in, std::optional<std::string> pkcs8 = std::nullopt);
+  // GetParametersForImport's checks (key, origin, state, wrapping spec): the key, or the error.
+  Result<Key*> ImportParametersKey(Ctx& c, const In& in);
   Out ImportKeyMaterial(Ctx& c, const In& in);
   Out DeleteImportedKeyMaterial(Ctx& c, const In& in);
   // Copies a multi-Region key's material to its replicas (after a rotation of the primary).

@@ -69,33 +69,24 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(GenerateMac);
   STRATUS_KMS_OP(VerifyMac);
   for (bool with_plaintext : {true, false})
-    OnAsync(with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext",
-            [this, with_plaintext](Ctx& c, const In& in, aws::Completion done) {
-              std::string spec(GetString(in, "KeyPairSpec").value_or(""));
-              if (!IsRsaSpec(spec)) {
-                std::unique_lock lock(mu_);
-                Out out = DataKeyPair(c, in, with_plaintext);
-                lock.unlock();
-                return done(std::move(out));
-              }
-              // A request that fails its checks generates nothing; one that passes is checked
-              // again with the key pair in hand (the key may have changed meanwhile).
-              {
-                std::unique_lock lock(mu_);
-                auto key = DataKeyPairKey(c, in, with_plaintext);
-                if (!key) {
-                  lock.unlock();
-                  return done(Fail(key.error()));
-                }
-              }
-              GenerateThen(spec, std::move(done),
-                           [this, &c, in = json::object(in), with_plaintext](auto pkcs8) {
-                             if (!pkcs8)
-                               return Out(Fail(Error("KMSInternalException",
-                                                     "Key pair generation failed")));
-                             return DataKeyPair(c, in, with_plaintext, std::move(pkcs8));
-                           });
-            });
+    OnGenerating(
+        with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext", "KeyPairSpec",
+        [this, with_plaintext](Ctx& c, const In& in) {
+          auto key = DataKeyPairKey(c, in, with_plaintext);
+          return key ? std::nullopt : std::optional<AwsError>(key.error());
+        },
+        [this, with_plaintext](Ctx& c, const In& in, std::optional<std::string> pkcs8) {
+          return DataKeyPair(c, in, with_plaintext, std::move(pkcs8));
+        });
+  OnGenerating(
+      "GetParametersForImport", "WrappingKeySpec",
+      [this](Ctx& c, const In& in) {
+        auto key = ImportParametersKey(c, in);
+        return key ? std::nullopt : std::optional<AwsError>(key.error());
+      },
+      [this](Ctx& c, const In& in, std::optional<std::string> pkcs8) {
+        return GetParametersForImport(c, in, std::move(pkcs8));
+      });
   STRATUS_KMS_OP(DeriveSharedSecret);
   STRATUS_KMS_OP(CreateGrant);
   STRATUS_KMS_OP(ListGrants);
@@ -104,7 +95,6 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(RevokeGrant);
   STRATUS_KMS_OP(ReplicateKey);
   STRATUS_KMS_OP(UpdatePrimaryRegion);
-  STRATUS_KMS_OP(GetParametersForImport);
   STRATUS_KMS_OP(ImportKeyMaterial);
   STRATUS_KMS_OP(DeleteImportedKeyMaterial);
 #undef STRATUS_KMS_OP
@@ -169,6 +159,30 @@ bool KmsService::AddMaterial(Key& k, int64_t now, std::string rotation_type,
   m.rotation_type = std::move(rotation_type);
   k.materials.push_back(std::move(m));
   return true;
+}
+
+void KmsService::OnGenerating(std::string op, std::string spec_member,
+                              std::function<std::optional<AwsError>(Ctx&, const In&)> check,
+                              std::function<Out(Ctx&, const In&, std::optional<std::string>)> run) {
+  OnAsync(std::move(op), [this, spec_member, check, run](Ctx& c, const In& in, aws::Completion done) {
+    std::string spec(GetString(in, spec_member).value_or(""));
+    std::unique_lock lock(mu_);
+    if (!IsRsaSpec(spec)) {
+      Out out = run(c, in, std::nullopt);
+      lock.unlock();
+      return done(std::move(out));
+    }
+    // A request that fails its checks generates nothing; one that passes is run, checks and
+    // all, with the key in hand (what it names may have changed meanwhile).
+    if (auto e = check(c, in)) {
+      lock.unlock();
+      return done(Fail(std::move(*e)));
+    }
+    lock.unlock();
+    GenerateThen(spec, std::move(done), [&c, in = json::object(in), run](std::optional<std::string> pkcs8) {
+      return run(c, in, std::move(pkcs8));
+    });
+  });
 }
 
 void KmsService::GenerateThen(std::string spec, aws::Completion done,

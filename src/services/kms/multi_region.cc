@@ -137,7 +137,7 @@ std::optional<AwsError> CheckExternal(const Key& k) {
 }
 }  // namespace
 
-KmsService::Out KmsService::GetParametersForImport(Ctx& c, const In& in) {
+Result<Key*> KmsService::ImportParametersKey(Ctx& c, const In& in) {
   auto k = ResolveInput(c, in, false);
   if (!k) return Fail(k.error());
   Key& key = **k;
@@ -149,7 +149,17 @@ KmsService::Out KmsService::GetParametersForImport(Ctx& c, const In& in) {
     return Fail(Error("UnsupportedOperationException",
                       "WrappingKeySpec " + spec + " with WrappingAlgorithm " + algorithm +
                           " is not supported by Stratus yet"));
-  auto pkcs8 = GeneratePrivateKey(spec);
+  return &key;
+}
+
+KmsService::Out KmsService::GetParametersForImport(Ctx& c, const In& in,
+                                                   std::optional<std::string> pkcs8) {
+  auto k = ImportParametersKey(c, in);
+  if (!k) return Fail(k.error());
+  Key& key = **k;
+  std::string algorithm(GetString(in, "WrappingAlgorithm").value_or(""));
+  std::string spec(GetString(in, "WrappingKeySpec").value_or(""));
+  if (!pkcs8) pkcs8 = GeneratePrivateKey(spec);
   std::optional<std::string> pub = pkcs8 ? PublicKeyOf(*pkcs8) : std::nullopt;
   if (!pub) return Fail(Error("KMSInternalException", "Wrapping key generation failed"));
   // The import token names this wrapping key; it is valid for 24 hours (AWS).
