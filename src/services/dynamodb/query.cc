@@ -148,7 +148,8 @@ void Walk(Map& m, const Span<K>& span, const std::optional<K>& start, bool forwa
 
 // Walks a laid-out partition's read run as Walk walks the map: the entries of `span` (which
 // lies in the run's partition `hk`, its end possibly the partition's end), after `start`
-// (in the same partition) when given, calling visit(entry) until it returns false.
+// (in the same partition) when given, calling visit(entry) until it returns false. `expect`:
+// how many entries the page will likely read (its Limit), what is fetched ahead.
 template <typename Visit>
 void WalkRun(const ReadRun& run, const std::string& hk, const Span<Pos>& span,
              const std::optional<Pos>& start, bool forward, size_t expect, Visit&& visit) {
@@ -166,7 +167,7 @@ void WalkRun(const ReadRun& run, const std::string& hk, const Span<Pos>& span,
   // from the first entry's on, or up to the last's going backward), are asked for at once: their
   // cache misses overlap instead of coming one after another as the walk reaches them.
   {
-    size_t n = std::min(hi - lo, expect ? expect : hi - lo);
+    size_t n = std::min(hi - lo, expect);
     const ReadRun::Entry* a = e + (forward ? lo : hi - n);
     auto line = [](uintptr_t p) { return p & ~uintptr_t{63}; };
     for (uintptr_t p = line(reinterpret_cast<uintptr_t>(a)),

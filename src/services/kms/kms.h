@@ -121,8 +121,9 @@ class KmsService final : public aws::ServiceHandler {
   };
 
   // keys.cc
-  // CreateKey (asynchronous, see GenerateThen) in two steps: the key as asked for, validated, without material; then stored
-  // with its material (pkcs8: an RSA private key generated beforehand, see GenerateThen).
+  // CreateKey (registered with OnGenerating) in two steps: the key as asked for, validated,
+  // without material; then stored with its material (pkcs8: an RSA private key generated
+  // beforehand, or nullopt to generate it here).
   Result<Key> PrepareKey(Ctx& c, const In& in);
   Out StoreKey(Ctx& c, Key k, std::optional<std::string> pkcs8);
   Out DescribeKey(Ctx& c, const In& in);
@@ -167,16 +168,17 @@ class KmsService final : public aws::ServiceHandler {
                   std::optional<std::string> pkcs8 = std::nullopt);
   // DataKeyPair's checks (key, state, usage, KeyPairSpec, DryRun): the key, or the error.
   Result<const Key*> DataKeyPairKey(Ctx& c, const In& in, bool with_plaintext);
-  // RSA key generation takes up to seconds (RSA-4096): CreateKey and GenerateDataKeyPair of
-  // RSA specs generate on a thread of their own, holding neither mu_ nor the event loop, then
-  // finish(pkcs8, or nullopt if generation failed) runs under mu_ and its result answers.
+  // RSA key generation takes up to seconds (RSA-4096): it runs on a thread of its own, holding
+  // neither mu_ nor the event loop, then finish(pkcs8, or nullopt if generation failed) runs
+  // under mu_ and its result answers.
   void GenerateThen(std::string spec, aws::Completion done,
                     std::function<Out(std::optional<std::string>)> finish);
-  // Registers an operation that needs a private key of the spec its input names in
-  // `spec_member`: for RSA specs, check(c, in) (under mu_) fails the request before anything
+  // Registers an operation that needs a private key of the spec its input names in the first
+  // of `spec_members` present (CreateKey, GenerateDataKeyPair*, GetParametersForImport): for
+  // RSA specs, check(c, in) (under mu_) fails the request before anything
   // is generated; else the key is generated off the loop (GenerateThen) and run(c, in, pkcs8)
   // answers. Other specs run at once, run generating inline (pkcs8 nullopt).
-  void OnGenerating(std::string op, std::string spec_member,
+  void OnGenerating(std::string op, std::vector<std::string> spec_members,
                     std::function<std::optional<AwsError>(Ctx&, const In&)> check,
                     std::function<Out(Ctx&, const In&, std::optional<std::string>)> run);
   // grants.cc

@@ -19,21 +19,17 @@ KmsService::KmsService() : ServiceHandler("kms") {
     std::lock_guard lock(mu_);                             \
     return name(c, in);                                    \
   })
-  OnAsync("CreateKey", [this](Ctx& c, const In& in, aws::Completion done) {
-    std::unique_lock lock(mu_);
-    auto k = PrepareKey(c, in);
-    if (k && IsRsaSpec(k->spec) && k->origin == "AWS_KMS") {
-      lock.unlock();
-      std::string spec = k->spec;
-      return GenerateThen(spec, std::move(done), [this, &c, k = std::move(*k)](auto pkcs8) mutable {
-        if (!pkcs8) return Out(Fail(Error("KMSInternalException", "Key generation failed")));
-        return StoreKey(c, std::move(k), std::move(pkcs8));
+  OnGenerating(
+      "CreateKey", {"KeySpec", "CustomerMasterKeySpec"},
+      [this](Ctx& c, const In& in) {
+        auto k = PrepareKey(c, in);
+        return k ? std::nullopt : std::optional<AwsError>(k.error());
+      },
+      [this](Ctx& c, const In& in, std::optional<std::string> pkcs8) -> Out {
+        auto k = PrepareKey(c, in);
+        if (!k) return Fail(k.error());
+        return StoreKey(c, std::move(*k), std::move(pkcs8));
       });
-    }
-    Out out = k ? StoreKey(c, std::move(*k), std::nullopt) : Out(Fail(k.error()));
-    lock.unlock();
-    done(std::move(out));
-  });
   STRATUS_KMS_OP(DescribeKey);
   STRATUS_KMS_OP(ListKeys);
   STRATUS_KMS_OP(UpdateKeyDescription);
@@ -70,7 +66,7 @@ KmsService::KmsService() : ServiceHandler("kms") {
   STRATUS_KMS_OP(VerifyMac);
   for (bool with_plaintext : {true, false})
     OnGenerating(
-        with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext", "KeyPairSpec",
+        with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext", {"KeyPairSpec"},
         [this, with_plaintext](Ctx& c, const In& in) {
           auto key = DataKeyPairKey(c, in, with_plaintext);
           return key ? std::nullopt : std::optional<AwsError>(key.error());
@@ -79,7 +75,7 @@ KmsService::KmsService() : ServiceHandler("kms") {
           return DataKeyPair(c, in, with_plaintext, std::move(pkcs8));
         });
   OnGenerating(
-      "GetParametersForImport", "WrappingKeySpec",
+      "GetParametersForImport", {"WrappingKeySpec"},
       [this](Ctx& c, const In& in) {
         auto key = ImportParametersKey(c, in);
         return key ? std::nullopt : std::optional<AwsError>(key.error());
@@ -161,11 +157,16 @@ bool KmsService::AddMaterial(Key& k, int64_t now, std::string rotation_type,
   return true;
 }
 
-void KmsService::OnGenerating(std::string op, std::string spec_member,
+void KmsService::OnGenerating(std::string op, std::vector<std::string> spec_members,
                               std::function<std::optional<AwsError>(Ctx&, const In&)> check,
                               std::function<Out(Ctx&, const In&, std::optional<std::string>)> run) {
-  OnAsync(std::move(op), [this, spec_member, check, run](Ctx& c, const In& in, aws::Completion done) {
-    std::string spec(GetString(in, spec_member).value_or(""));
+  OnAsync(std::move(op), [this, spec_members, check, run](Ctx& c, const In& in, aws::Completion done) {
+    std::string spec;
+    for (const auto& m : spec_members)
+      if (auto s = GetString(in, m)) {
+        spec = std::string(*s);
+        break;
+      }
     std::unique_lock lock(mu_);
     if (!IsRsaSpec(spec)) {
       Out out = run(c, in, std::nullopt);
